@@ -1,0 +1,1 @@
+"""tinygrad_jp: a small, readable reverse-mode autodiff framework on NumPy."""
