@@ -1,1 +1,29 @@
-"""tinygrad_jp: a small, readable reverse-mode autodiff framework on NumPy."""
+"""tinygrad_jp: a small, readable reverse-mode autodiff framework on NumPy.
+
+    >>> from tinygrad_jp import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    Tensor([2., 4.], dtype=float32)
+"""
+
+from .tensor import Tensor  # noqa: I001  (Tensor first: the modules below import it)
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from .ops.shape import concatenate, stack
+from .random import manual_seed
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "concatenate",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "no_grad",
+    "numerical_grad",
+    "stack",
+]

@@ -1,0 +1,278 @@
+"""The reverse-mode engine: Function (one op's forward and backward), grad mode, and backward.
+
+How one op is recorded::
+
+    Tensor.method -> Function.apply -> Function.forward (NumPy arrays in, one array out)
+                  -> the output Tensor remembers its Function (``tensor.creator``)
+
+How gradients flow (``Tensor.backward`` / ``grad``)::
+
+    topological order of the recorded Functions (iterative, linear time)
+    -> for each tensor, newest first: hooks, then Function.backward (written in Tensor ops,
+       so with ``create_graph=True`` the gradients are themselves recorded)
+    -> gradients of broadcast inputs are summed back to the input's shape
+    -> leaves (and tensors that called ``retain_grad``) accumulate into ``.grad``
+
+Nothing here knows an op by name: ops live in ``tinygrad_jp.ops``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor  # tensor.py imports this module only after defining Tensor
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when new ops are recorded for differentiation."""
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` on a function.
+
+    Use it for evaluation and for optimizer updates, where no gradient is wanted.
+    """
+
+    def __enter__(self) -> no_grad:
+        self._mode = _grad_mode(False)
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._mode.__exit__(*exc)
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Record ops again inside a ``no_grad`` block."""
+
+    def __enter__(self) -> enable_grad:
+        self._mode = _grad_mode(True)
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._mode.__exit__(*exc)
+
+
+class Function:
+    """One differentiable operation: ``forward`` on NumPy arrays, ``backward`` in Tensor ops.
+
+    Subclasses define::
+
+        def forward(self, *arrays, **attrs) -> np.ndarray      # one output
+        def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]  # one per input
+
+    Inside ``backward`` these are available:
+
+    - ``self.inputs``: the input Tensors (the graph's edges);
+    - ``self.output``: the output Tensor (held weakly, so the graph has no reference cycle);
+    - ``self.saved``: whatever ``forward`` stored for the backward pass (released after it);
+    - ``self.needs_input_grad``: one bool per input; skip the work for inputs that need none;
+    - ``self.attrs``: the keyword arguments of the op (e.g. ``axis``), shown in graph pictures.
+
+    ``backward`` may return a gradient whose shape is broadcast against its input's shape;
+    the engine sums it back to the input's shape.
+    """
+
+    inputs: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+    attrs: dict[str, Any]
+    saved: Any = None
+    released: bool = False
+    _output_ref: weakref.ref
+
+    def forward(self, *arrays: np.ndarray, **attrs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """The op's name as shown to users, e.g. ``MatMul``."""
+        return type(self).__name__
+
+    @property
+    def output(self) -> Tensor:
+        out = self._output_ref()
+        if out is None:  # only reachable by holding a Function after dropping its output
+            raise RuntimeError(f"{self.name}: the output tensor of this op no longer exists")
+        return out
+
+    def save(self, *values: Any) -> None:
+        """Keep values (arrays or Tensors) for ``backward``; they are released after it."""
+        self.saved = values
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
+        """Run the op on Tensors and, when grad mode is on, record it for backward."""
+        fn = cls()
+        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **attrs))
+        if _grad_enabled:
+            needs = tuple(t.requires_grad for t in inputs)
+            if True in needs:
+                fn.inputs, fn.needs_input_grad, fn.attrs = inputs, needs, attrs
+                fn._output_ref = weakref.ref(out)
+                out.requires_grad, out.creator = True, fn
+        return out
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors that need grad, reachable from ``root``; every tensor after all it depends on.
+
+    An iterative depth-first search (no recursion limit), each tensor visited once.
+    """
+    order: list[Tensor] = []
+    seen = {id(root)}
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        fn = tensor.creator
+        if fn is None:
+            continue
+        for parent in fn.inputs:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, False))
+    return order
+
+
+def _initial_grad(root: Tensor, grad: Tensor | np.ndarray | float | None) -> Tensor:
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for a one-element tensor, "
+                f"but this tensor has shape {root.shape}; pass grad= of that shape "
+                f"(e.g. loss.sum().backward() or t.backward(Tensor.ones_like(t)))"
+            )
+        return Tensor._wrap(np.ones_like(root.data))
+    grad = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(
+            f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}"
+        )
+    return grad
+
+
+def run_backward(
+    root: Tensor,
+    grad: Tensor | np.ndarray | float | None = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Propagate gradients from ``root`` to everything it depends on.
+
+    With ``inputs=None`` (``Tensor.backward``) gradients accumulate into ``.grad`` of leaves
+    and of tensors that called ``retain_grad()``. With ``inputs`` given (``grad``) nothing is
+    accumulated and the gradients of those tensors are returned instead.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph; create the inputs "
+            "with requires_grad=True (and not inside no_grad())"
+        )
+    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    found: list[Tensor | None] = [None] * (len(inputs) if inputs is not None else 0)
+    grads: dict[int, Tensor] = {id(root): _initial_grad(root, grad)}
+    with _grad_mode(create_graph):
+        for tensor in reversed(_topological_order(root)):
+            g = grads.pop(id(tensor), None)
+            if g is None:
+                continue
+            for hook in tensor._hooks or ():
+                replaced = hook(g)
+                g = g if replaced is None else replaced
+            fn = tensor.creator
+            if wanted is not None:
+                if id(tensor) in wanted:
+                    found[wanted[id(tensor)]] = g
+            elif fn is None or tensor._retains_grad:
+                tensor.grad = g if tensor.grad is None else tensor.grad + g
+            if fn is None:
+                continue
+            _propagate(fn, g, grads, retain_graph)
+    return found if inputs is not None else None
+
+
+def _propagate(fn: Function, g: Tensor, grads: dict[int, Tensor], retain_graph: bool) -> None:
+    """Run one Function's backward and add its input gradients into ``grads``."""
+    if fn.released:
+        raise RuntimeError(
+            f"backward: trying to backward through {fn.name} a second time, but its saved "
+            f"values were released after the first backward; pass retain_graph=True to the "
+            f"first backward() if you need to go through the graph again"
+        )
+    input_grads = fn.backward(g)
+    for parent, needs, ig in zip(fn.inputs, fn.needs_input_grad, input_grads):
+        if not needs or ig is None:
+            continue
+        if ig.shape != parent.shape:
+            ig = ig.sum_to(parent.shape)
+        key = id(parent)
+        grads[key] = ig if key not in grads else grads[key] + ig
+    if not retain_graph:
+        fn.saved, fn.released = None, True
+
+
+def grad(
+    output: Tensor,
+    inputs: Tensor | Sequence[Tensor],
+    grad_output: Tensor | np.ndarray | float | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor, ...]:
+    """The gradients of ``output`` with respect to ``inputs``, returned, not accumulated.
+
+    ``grad(y, [x])`` is ∂y/∂x with the shape of x. With ``create_graph=True`` the results are
+    themselves differentiable (second derivatives, Hessian-vector products).
+    """
+    single = not isinstance(inputs, (list, tuple))
+    inputs = [inputs] if single else list(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise ValueError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    keep = create_graph if retain_graph is None else retain_graph
+    found = run_backward(output, grad_output, keep, create_graph, inputs)
+    assert found is not None
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the "
+                f"output; pass allow_unused=True to get None for it"
+            )
+    return tuple(found)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Callable], hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)

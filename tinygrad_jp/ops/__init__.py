@@ -1,0 +1,1 @@
+"""Every op of tinygrad_jp, forward and backward side by side, grouped by kind."""

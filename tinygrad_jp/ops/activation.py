@@ -1,0 +1,104 @@
+"""Activations: sigmoid relu leaky_relu tanh step softmax log_softmax.
+
+Each is stable for huge inputs (|x| up to 1e4 and beyond): no overflow, no warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import constant
+
+
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x). For x << 0, e^-x overflows to inf and 1/inf = 0 is the right value, so
+    only the overflow warning is silenced; accurate to the last bit for every x."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """Softmax with the maximum subtracted first, so exp never overflows."""
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Sigmoid(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return sigmoid_array(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        y = self.output
+        return (g * y * (1 - y),)
+
+
+class ReLU(Function):
+    """max(x, 0); the gradient at exactly 0 is taken as 0."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        x = self.inputs[0].data
+        return (g * constant((x > 0).astype(x.dtype)),)
+
+
+class LeakyReLU(Function):
+    """x for x > 0, alpha * x otherwise."""
+
+    def forward(self, x: np.ndarray, alpha: float) -> np.ndarray:
+        return np.where(x > 0, x, x * alpha)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        x = self.inputs[0].data
+        return (g * constant(np.where(x > 0, 1, self.attrs["alpha"]).astype(x.dtype)),)
+
+
+class Tanh(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        y = self.output
+        return (g * (1 - y * y),)
+
+
+class Step(Function):
+    """Heaviside step, 1 where x >= threshold else 0 (seed 004's ``np.where(x >= 50, 1, 0)``).
+
+    Its derivative is 0 wherever it exists (the function is flat on both sides of the jump),
+    so the gradient is zero: nothing can be learned through it, which is why networks use
+    sigmoid instead. Backward returns zeros rather than nothing so ``x.grad`` shows that.
+    """
+
+    def forward(self, x: np.ndarray, threshold: float) -> np.ndarray:
+        dtype = x.dtype if x.dtype.kind == "f" else np.float32
+        return (x >= threshold).astype(dtype)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (constant(np.zeros(self.inputs[0].shape, dtype=g.dtype)),)
+
+
+class Softmax(Function):
+    def forward(self, x: np.ndarray, axis: int) -> np.ndarray:
+        return softmax_array(x, axis)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        y = self.output
+        return (y * (g - (g * y).sum(axis=self.attrs["axis"], keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    def forward(self, x: np.ndarray, axis: int) -> np.ndarray:
+        return log_softmax_array(x, axis)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        softmax = self.output.exp()
+        return (g - softmax * g.sum(axis=self.attrs["axis"], keepdims=True),)

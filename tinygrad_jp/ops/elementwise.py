@@ -1,0 +1,188 @@
+"""Element-wise ops: + - * / ** neg exp log sqrt abs sin cos maximum minimum clip cast.
+
+Inputs may broadcast against each other; each backward returns the gradient in the broadcast
+shape and the engine sums it back to each input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def constant(array: np.ndarray) -> Tensor:
+    """A tensor outside the graph (masks, signs): its gradient is never wanted."""
+    return Tensor._wrap(array)
+
+
+class Add(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
+        return g, g
+
+
+class Sub(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x - y
+
+    def backward(self, g: Tensor) -> tuple[Tensor, Tensor | None]:
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * y
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = self.inputs
+        need_x, need_y = self.needs_input_grad
+        return (g * y if need_x else None), (g * x if need_y else None)
+
+
+class Div(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x / y
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        _, y = self.inputs
+        need_x, need_y = self.needs_input_grad
+        # d(x/y)/dy = -x/y**2 = -(x/y)/y
+        return (g / y if need_x else None), (-g * self.output / y if need_y else None)
+
+
+class Pow(Function):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x**y
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = self.inputs
+        need_x, need_y = self.needs_input_grad
+        gx = g * y * x ** (y - 1) if need_x else None
+        gy = g * self.output * x.log() if need_y else None
+        return gx, gy
+
+
+class Neg(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (-g,)
+
+
+class Exp(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g * self.output,)
+
+
+class Log(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g / self.inputs[0],)
+
+
+class Sqrt(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sqrt(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g / (self.output * 2),)
+
+
+class Abs(Function):
+    """|x|; at 0 the gradient is 0 (the subgradient NumPy's sign gives)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g * constant(np.sign(self.inputs[0].data)),)
+
+
+class Sin(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sin(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g * self.inputs[0].cos(),)
+
+
+class Cos(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.cos(x)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (-g * self.inputs[0].sin(),)
+
+
+class _Select(Function):
+    """maximum/minimum: the gradient goes to the chosen input; on ties it is split in half."""
+
+    def _share_of_x(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        share = self._share_of_x()
+        need_x, need_y = self.needs_input_grad
+        return (g * constant(share) if need_x else None,
+                g * constant(1 - share) if need_y else None)
+
+    def _share(self, chosen: np.ndarray) -> np.ndarray:
+        x, y = self.inputs[0].data, self.inputs[1].data
+        dtype = np.result_type(x, y)
+        return chosen.astype(dtype) + (x == y).astype(dtype) * 0.5
+
+
+class Maximum(_Select):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.maximum(x, y)
+
+    def _share_of_x(self) -> np.ndarray:
+        return self._share(self.inputs[0].data > self.inputs[1].data)
+
+
+class Minimum(_Select):
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.minimum(x, y)
+
+    def _share_of_x(self) -> np.ndarray:
+        return self._share(self.inputs[0].data < self.inputs[1].data)
+
+
+class Clip(Function):
+    """Clip to [low, high]; the gradient passes where low <= x <= high (bounds included)."""
+
+    def forward(self, x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        if low is None and high is None:
+            raise ValueError("clip: give at least one of low and high")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip: low ({low}) is greater than high ({high})")
+        return np.clip(x, low, high)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        x, low, high = self.inputs[0].data, self.attrs["low"], self.attrs["high"]
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return (g * constant(inside.astype(x.dtype)),)
+
+
+class Cast(Function):
+    def forward(self, x: np.ndarray, dtype: Any) -> np.ndarray:
+        return x.astype(dtype)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g.astype(self.inputs[0].dtype),)

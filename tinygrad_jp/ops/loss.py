@@ -1,0 +1,116 @@
+"""Losses: the fused softmax cross-entropy, and mean squared error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .elementwise import constant
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses: Any, reduction: str) -> Any:
+    """Per-sample losses (N,) -> the requested reduction (works on arrays and Tensors)."""
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def _check_target(logits: Tensor, target: Tensor) -> None:
+    n, c = logits.shape
+    if target.dtype.kind in "iu":
+        if target.shape != (n,):
+            raise ValueError(f"softmax_cross_entropy: integer labels must have shape ({n},) "
+                             f"for logits {logits.shape}, got {target.shape}")
+        if n and (target.data.min() < 0 or target.data.max() >= c):
+            bad = target.data[(target.data < 0) | (target.data >= c)][0]
+            raise ValueError(f"softmax_cross_entropy: label {bad} is out of range for {c} "
+                             f"classes (labels must be 0..{c - 1})")
+    elif target.shape != logits.shape:
+        raise ValueError(f"softmax_cross_entropy: target rows must have the logits' shape "
+                         f"{logits.shape}, got {target.shape} (or give integer labels ({n},))")
+
+
+class SoftmaxCrossEntropy(Function):
+    """-sum_k t_k log softmax(x)_k per row, in one op; its gradient is (softmax - t) / N.
+
+    ``target`` is integer labels (N,) or one-hot / probability rows (N, C).
+    """
+
+    def forward(self, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        shifted = x - np.max(x, axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = np.sum(e, axis=1, keepdims=True)
+        log_p = shifted - np.log(total)
+        if t.dtype.kind in "iu":
+            losses = -log_p[np.arange(len(x)), t]
+        else:
+            losses = -np.sum(t * log_p, axis=1)
+        self.save(e / total, log_p)
+        return np.asarray(_reduce(losses, reduction))
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        logits, target = self.inputs
+        probs, log_p = self.saved
+        n = logits.shape[0]
+        scale = self._scale(g, n)
+        # With create_graph the softmax must be in the graph; otherwise the saved one is equal.
+        recorded = is_grad_enabled()
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            p = logits.softmax(axis=1) if recorded else constant(probs)
+            gx = (p - self._as_rows(target, probs)) * scale
+        if self.needs_input_grad[1]:
+            gt = -(logits.log_softmax(axis=1) if recorded else constant(log_p)) * scale
+        return gx, gt
+
+    def _scale(self, g: Tensor, n: int) -> Tensor:
+        """The upstream gradient per row: g/N for "mean", g for "sum", g[:, None] for "none"."""
+        reduction = self.attrs["reduction"]
+        if reduction == "mean":
+            return g / n
+        return g if reduction == "sum" else g.reshape(n, 1)
+
+    @staticmethod
+    def _as_rows(target: Tensor, probs: np.ndarray) -> Tensor:
+        if target.dtype.kind not in "iu":
+            return target
+        onehot = np.zeros_like(probs)
+        onehot[np.arange(len(probs)), target.data] = 1
+        return constant(onehot)
+
+
+def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(logits) (N, C) against labels (N,) or rows (N, C)."""
+    _check_reduction("softmax_cross_entropy", reduction)
+    if logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: logits must be (N, C), got shape {logits.shape}")
+    target = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
+    if target.dtype.kind == "f" and target.dtype != logits.dtype:
+        target = target.astype(logits.dtype)
+    _check_target(logits, target)
+    return SoftmaxCrossEntropy.apply(logits, target, reduction=reduction)
+
+
+def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean of (prediction - target)^2 over every element ("mean"), their sum, or each ("none").
+
+    The shapes must be equal: a silent broadcast of (N, 1) against (N,) would give an (N, N)
+    loss, a classic bug.
+    """
+    _check_reduction("mse_loss", reduction)
+    target = prediction._operand(target)
+    if target.shape != prediction.shape:
+        raise ValueError(f"mse_loss: prediction shape {prediction.shape} and target shape "
+                         f"{target.shape} differ")
+    diff = prediction - target
+    return _reduce(diff * diff, reduction)

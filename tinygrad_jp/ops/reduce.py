@@ -1,0 +1,115 @@
+"""Reductions: sum mean max min logsumexp var, and sum_to (the adjoint of broadcasting)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .elementwise import constant
+
+
+def axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
+    """Normalise ``axis`` (None, int or tuple, negatives allowed) to sorted positive axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    requested = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normal = []
+    for a in requested:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+        normal.append(int(a) % max(ndim, 1))
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(normal))
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced axes set to 1 (as keepdims=True gives)."""
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _spread(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...]) -> Tensor:
+    """A reduced gradient broadcast back to the input's ``shape``."""
+    return g.reshape(_kept_shape(shape, axis)).broadcast_to(shape)
+
+
+class Sum(Function):
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (_spread(g, self.inputs[0].shape, self.attrs["axis"]),)
+
+
+class Mean(Function):
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        if x.size == 0:
+            raise ValueError(f"mean: the tensor of shape {x.shape} is empty")
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        shape = self.inputs[0].shape
+        count = int(np.prod([shape[a] for a in self.attrs["axis"]]))
+        return (_spread(g / count, shape, self.attrs["axis"]),)
+
+
+class _Extreme(Function):
+    """max/min: the gradient goes to the extreme elements, split evenly among ties."""
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        x, axis = self.inputs[0], self.attrs["axis"]
+        hit = x.data == self.output.data.reshape(_kept_shape(x.shape, axis))
+        share = hit / hit.sum(axis=axis, keepdims=True)
+        return (_spread(g, x.shape, axis) * constant(share.astype(x.dtype)),)
+
+
+class Max(_Extreme):
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+
+class Min(_Extreme):
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        return np.min(x, axis=axis, keepdims=keepdims)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max: no overflow."""
+
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        m = np.max(x, axis=axis, keepdims=True)
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        x, axis = self.inputs[0], self.attrs["axis"]
+        out = self.output.reshape(_kept_shape(x.shape, axis))
+        return (_spread(g, x.shape, axis) * (x - out).exp(),)  # softmax(x), differentiable
+
+
+class SumTo(Function):
+    """Sum ``x`` down to ``shape`` (drop leading axes, sum axes that were size 1)."""
+
+    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        lead = x.ndim - len(shape)
+        if lead < 0 or any(n != 1 and n != x.shape[lead + i] for i, n in enumerate(shape)):
+            raise ValueError(f"sum_to: cannot sum shape {x.shape} down to {shape}")
+        summed = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+        return np.sum(x, axis=summed, keepdims=True).reshape(shape)
+
+    def backward(self, g: Tensor) -> tuple[Tensor]:
+        return (g.broadcast_to(self.inputs[0].shape),)
+
+
+def var(x: Tensor, axis: int | Sequence[int] | None, keepdims: bool, ddof: int) -> Tensor:
+    """Variance as mean of squared deviations, divided by (n - ddof), in Tensor ops."""
+    reduced = axes(axis, x.ndim, "var")
+    count = int(np.prod([x.shape[a] for a in reduced]))
+    if count - ddof <= 0:
+        raise ValueError(f"var: {count} elements with ddof={ddof} leave no degrees of freedom")
+    deviation = x - x.mean(axis=reduced, keepdims=True)
+    return (deviation * deviation).sum(axis=reduced, keepdims=keepdims) / (count - ddof)
