@@ -111,20 +111,64 @@ def make_cases() -> list[Case]:
         return np.eye(k)[rng.integers(0, k, n)]
 
     cases = [
-        Case("nielsen-1col", NielsenNetwork([4, 5, 3], rng=1), rng.normal(size=(4, 1)),
-             onehot(1, 3).T, _sig, _sig_sse, columns=True),
-        Case("nielsen-batch", NielsenNetwork([4, 6, 5, 3], rng=2), rng.normal(size=(4, 7)),
-             onehot(7, 3).T, _sig, _sig_sse, columns=True),
-        Case("hansen-seed-1d", HansenNetwork((6, 5, 4, 3), rng=3), rng.random(6),
-             onehot(1, 3)[0], _sig, _ce_sum),
-        Case("hansen-batch", HansenNetwork((6, 5, 4, 3), rng=4), rng.random((5, 6)),
-             onehot(5, 3), _sig, _ce_sum),
-        Case("hansen-relu-bias", HansenNetwork((6, 7, 5, 4, 3), activation="relu", bias=True,
-             rng=5), rng.normal(size=(5, 6)), onehot(5, 3), _relu, _ce_sum),
-        Case("raschka", RaschkaMLP(4, 5, 3, rng=6, init_scale=0.5), rng.normal(size=(6, 4)),
-             onehot(6, 3), _sig, _sig_sse),
-        Case("leaky-adam", LeakyReluAdamNetwork((4, 6, 5, 3), rng=7), rng.normal(size=(6, 4)),
-             onehot(6, 3), _leaky, _ce_mean),
+        Case(
+            "nielsen-1col",
+            NielsenNetwork([4, 5, 3], rng=1),
+            rng.normal(size=(4, 1)),
+            onehot(1, 3).T,
+            _sig,
+            _sig_sse,
+            columns=True,
+        ),
+        Case(
+            "nielsen-batch",
+            NielsenNetwork([4, 6, 5, 3], rng=2),
+            rng.normal(size=(4, 7)),
+            onehot(7, 3).T,
+            _sig,
+            _sig_sse,
+            columns=True,
+        ),
+        Case(
+            "hansen-seed-1d",
+            HansenNetwork((6, 5, 4, 3), rng=3),
+            rng.random(6),
+            onehot(1, 3)[0],
+            _sig,
+            _ce_sum,
+        ),
+        Case(
+            "hansen-batch",
+            HansenNetwork((6, 5, 4, 3), rng=4),
+            rng.random((5, 6)),
+            onehot(5, 3),
+            _sig,
+            _ce_sum,
+        ),
+        Case(
+            "hansen-relu-bias",
+            HansenNetwork((6, 7, 5, 4, 3), activation="relu", bias=True, rng=5),
+            rng.normal(size=(5, 6)),
+            onehot(5, 3),
+            _relu,
+            _ce_sum,
+        ),
+        Case(
+            "raschka",
+            RaschkaMLP(4, 5, 3, rng=6, init_scale=0.5),
+            rng.normal(size=(6, 4)),
+            onehot(6, 3),
+            _sig,
+            _sig_sse,
+        ),
+        Case(
+            "leaky-adam",
+            LeakyReluAdamNetwork((4, 6, 5, 3), rng=7),
+            rng.normal(size=(6, 4)),
+            onehot(6, 3),
+            _leaky,
+            _ce_mean,
+        ),
     ]
     # Hansen starts with zero biases; give them values so the bias path is really exercised.
     cases[4].net.params["b2"][:] = rng.normal(size=5)
@@ -176,8 +220,10 @@ def test_deltas_equal_central_differences_wrt_z(case: Case) -> None:
 def test_forward_trace_shapes_and_output(case: Case) -> None:
     trace = case.net.forward(case.x)
     assert len(trace.activations) == len(trace.zs) + 1
-    np.testing.assert_array_equal(trace.activations[0], case.rows(case.x).T if case.columns
-                                  else np.reshape(case.x, trace.activations[0].shape))
+    np.testing.assert_array_equal(
+        trace.activations[0],
+        case.rows(case.x).T if case.columns else np.reshape(case.x, trace.activations[0].shape),
+    )
     for z, a in zip(trace.zs, trace.activations[1:], strict=True):
         assert z.shape == a.shape
     assert trace.output is trace.activations[-1]
@@ -322,8 +368,9 @@ def test_hansen_minibatch_step_averages_per_sample_gradients() -> None:
     net = HansenNetwork((6, 5, 3), l_rate=0.3, batch_size=4, bias=True, rng=3)
     x, labels = rng.random((4, 6)), np.array([0, 2, 1, 2])
     per_sample = [net.backprop(x[i], labels[i]).grads for i in range(4)]
-    expected = {k: v - 0.3 * np.mean([g[k] for g in per_sample], axis=0)
-                for k, v in net.params.items()}
+    expected = {
+        k: v - 0.3 * np.mean([g[k] for g in per_sample], axis=0) for k, v in net.params.items()
+    }
     net.step(x, labels)
     for k, v in expected.items():
         np.testing.assert_allclose(net.params[k], v, rtol=1e-12, atol=1e-15)
@@ -385,8 +432,15 @@ def test_hansen_adagrad_matches_hand_formula() -> None:
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
 def test_hansen_training_reduces_cost(optimizer: str, activation: str) -> None:
     x, labels = _blobs(240, seed=13)
-    net = HansenNetwork((2, 16, 8, 3), l_rate=0.05, activation=activation, bias=True,
-                        optimizer=optimizer, batch_size=8, rng=6)
+    net = HansenNetwork(
+        (2, 16, 8, 3),
+        l_rate=0.05,
+        activation=activation,
+        bias=True,
+        optimizer=optimizer,
+        batch_size=8,
+        rng=6,
+    )
     before = net.cost(x, labels)
     history = net.train(x, labels, x, labels, epochs=20, shuffle=True)
     assert len(history) == 20
@@ -428,10 +482,23 @@ def test_raschka_step_is_w_plus_delta_w() -> None:
     grads = net.backprop(x, y).grads
     expected = {k: v + (-0.2 * grads[k]) for k, v in net.params.items()}
     returned = net.step(x, y)
-    assert returned == pytest.approx(_sse_half(
-        _sig(np.hstack([np.ones((6, 1)), _sig(np.hstack([np.ones((6, 1)), x]) @ (
-            expected["W_h"] + 0.2 * grads["W_h"]))]) @ (expected["W_out"] + 0.2 * grads["W_out"])),
-        np.eye(3)[y]), rel=1e-12)
+    assert returned == pytest.approx(
+        _sse_half(
+            _sig(
+                np.hstack(
+                    [
+                        np.ones((6, 1)),
+                        _sig(
+                            np.hstack([np.ones((6, 1)), x]) @ (expected["W_h"] + 0.2 * grads["W_h"])
+                        ),
+                    ]
+                )
+                @ (expected["W_out"] + 0.2 * grads["W_out"])
+            ),
+            np.eye(3)[y],
+        ),
+        rel=1e-12,
+    )
     for k, v in expected.items():
         np.testing.assert_allclose(net.params[k], v, rtol=1e-12)
 
@@ -522,8 +589,12 @@ def test_networks_stay_finite_on_huge_inputs(case: Case) -> None:
         huge_x = sign * case.x / np.abs(case.x).max() * 1e4
         result = case.net.trace_backprop(huge_x, case.y)
         assert np.isfinite(result.cost)
-        for arr in [*result.trace.zs, *result.trace.activations, *result.deltas,
-                    *result.grads.values()]:
+        for arr in [
+            *result.trace.zs,
+            *result.trace.activations,
+            *result.deltas,
+            *result.grads.values(),
+        ]:
             assert np.all(np.isfinite(arr))
         assert np.abs(result.trace.zs[0]).max() > 1e2
 

@@ -200,6 +200,10 @@ class HansenNetwork:
         batches use ``step`` on slices. ``shuffle`` reorders each epoch with
         ``rng`` (the seed does not shuffle). Returns the validation accuracy
         after each epoch when validation data is given.
+
+        Speed: the seed's per-sample loop costs three 784x128-sized array passes
+        per example (tens of seconds per 60,000-digit epoch); batch_size >= 32
+        runs an epoch in a few seconds.
         """
         targets = as_one_hot(y_train, self.sizes[-1])
         history: list[float] = []
