@@ -608,3 +608,23 @@ def _blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = rng.integers(0, 3, n)
     centres = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])
     return centres[labels] + 0.4 * rng.normal(size=(n, 2)), labels
+
+
+def test_reference_imports_nothing_from_the_rest_of_tinygrad_jp() -> None:
+    """The witness must stay independent: only the stdlib, NumPy and its own modules."""
+    import ast
+    from pathlib import Path
+
+    import tinygrad_jp.reference as ref
+
+    allowed = {"__future__", "collections", "dataclasses", "numpy", "typing"}
+    files = sorted(Path(ref.__file__).parent.glob("*.py"))
+    assert len(files) >= 5
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0:
+                    assert node.module.split(".")[0] in allowed, (path.name, node.module)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] in allowed, (path.name, alias.name)
