@@ -43,7 +43,8 @@ class RaschkaMLP:
         n_features: m, input width (784 for MNIST).
         n_hidden: d, hidden units.
         n_output: t, output units (one per class).
-        eta: learning rate η of ``step`` / ``fit``.
+        eta: learning rate η of ``step`` / ``fit``. J is a *sum* over the batch, so η
+            scales with 1/batch size; 0.01 suits batches of 100 MNIST rows (0.05 diverges).
         rng: Generator or int seed; weights are drawn from N(0, 0.1²) (the book's choice),
             W_h first, then W_out.
 
@@ -63,7 +64,7 @@ class RaschkaMLP:
         n_features: int = 784,
         n_hidden: int = 100,
         n_output: int = 10,
-        eta: float = 0.0005,
+        eta: float = 0.01,
         rng: Seed = None,
         init_scale: float = 0.1,
     ) -> None:
