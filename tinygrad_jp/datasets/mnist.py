@@ -33,9 +33,11 @@ import contextlib
 import dataclasses
 import gzip
 import hashlib
+import http.client
 import os
 import pickle
 import tempfile
+import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -43,7 +45,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .loader import one_hot
 
@@ -458,7 +460,9 @@ def download_file(
             return dest
         except DownloadError as err:
             failures.append(str(err))
-        except OSError as err:  # URLError, HTTPError, timeouts, IncompleteRead are OSErrors
+        except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, bad replies
+            if isinstance(err, urllib.error.HTTPError):
+                err.close()  # it holds the open response; close it rather than leak it
             failures.append(f"{url}: {err}")
     raise DownloadError(f"could not download {name}:\n  " + "\n  ".join(failures))
 
