@@ -28,6 +28,7 @@ import numpy as np
 from .tensor import Tensor  # tensor.py imports this module only after defining Tensor
 
 _grad_enabled = True
+_new_tensor = object.__new__
 
 
 def is_grad_enabled() -> bool:
@@ -124,10 +125,12 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on Tensors and, when grad mode is on, record it for backward."""
+        # This runs for every op, also inside backward: kept to the bare minimum.
         fn = cls()
-        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **attrs))
+        out = _new_tensor(Tensor)
+        out.data = fn.forward(*[t.data for t in inputs], **attrs)
         if _grad_enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 fn.inputs, fn.needs_input_grad, fn.attrs = inputs, needs, attrs
                 fn._output_ref = weakref.ref(out)
@@ -229,8 +232,8 @@ def _propagate(fn: Function, g: Tensor, grads: dict[int, Tensor], retain_graph: 
     for parent, needs, ig in zip(fn.inputs, fn.needs_input_grad, input_grads):
         if not needs or ig is None:
             continue
-        if ig.shape != parent.shape:
-            ig = ig.sum_to(parent.shape)
+        if ig.data.shape != parent.data.shape:
+            ig = ig.sum_to(parent.data.shape)
         key = id(parent)
         grads[key] = ig if key not in grads else grads[key] + ig
     if not retain_graph:

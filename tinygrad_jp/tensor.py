@@ -310,7 +310,7 @@ class Tensor:
 
     def _operand(self, other: Any) -> Tensor:
         """The other side of a binary op as a Tensor; a Python number takes this dtype."""
-        if isinstance(other, Tensor):
+        if type(other) is Tensor or isinstance(other, Tensor):
             return other
         if isinstance(other, (int, float)) and self.dtype.kind == "f":
             return Tensor._wrap(np.asarray(other, dtype=self.dtype))

@@ -106,7 +106,7 @@ class Linear(Function):
         rows_g = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         rows_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         gx = MatMul.apply(g, w) if need[0] else None
-        gw = MatMul.apply(rows_g.transpose(1, 0), rows_x) if need[1] else None  # δᵀ a, as BP4
+        gw = MatMul.apply(rows_g.T, rows_x) if need[1] else None  # δᵀ a, as in BP4
         gb = rows_g.sum(axis=0) if len(need) > 2 and need[2] else None  # BP3
         return (gx, gw, gb)[: len(need)]
 

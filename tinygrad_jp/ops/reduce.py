@@ -15,6 +15,8 @@ def axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...
     """Normalise ``axis`` (None, int or tuple, negatives allowed) to sorted positive axes."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, kept fast
+        return (axis,)
     requested = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normal = []
     for a in requested:
