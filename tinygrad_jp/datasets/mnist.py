@@ -183,7 +183,8 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> np.ndarra
         ndim: the expected number of dimensions (3 for images, 1 for labels), if known.
 
     Returns:
-        uint8 array of the shape the header gives, e.g. (60000, 28, 28) or (60000,).
+        uint8 array of the shape the header gives, e.g. (60000, 28, 28) or (60000,);
+        a read-only view of the file's bytes (copy it to change it; the loaders do).
 
     Raises DatasetFormatError, naming the file, for a wrong magic number, type or
     dimension count, and for data shorter or longer than the header promises.
