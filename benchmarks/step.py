@@ -68,7 +68,7 @@ def tensor_step(params: list, x: np.ndarray, labels: np.ndarray) -> float:
     from tinygrad_jp import Tensor
 
     w1, b1, w2, b2, w3, b3 = params
-    a1 = Tensor(x).linear(w1, b1).sigmoid()  # x @ w1.T + b1 in one op
+    a1 = Tensor.from_numpy(x).linear(w1, b1).sigmoid()  # x @ w1.T + b1 in one op
     a2 = a1.linear(w2, b2).sigmoid()
     loss = a2.linear(w3, b3).softmax_cross_entropy(labels)
     loss.backward()

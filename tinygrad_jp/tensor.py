@@ -69,6 +69,14 @@ class Tensor:
             self.requires_grad_()
 
     @classmethod
+    def from_numpy(cls, array: np.ndarray) -> Tensor:
+        """A tensor that shares ``array``'s memory (no copy, dtype kept), for data batches."""
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+            raise TypeError(f"from_numpy: expected a numeric np.ndarray, got "
+                            f"{type(array).__name__}")
+        return cls._wrap(array)
+
+    @classmethod
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """A tensor around an existing array, no copy, no checks (for ops)."""
         tensor = object.__new__(cls)
