@@ -254,6 +254,11 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    def draw(self, **options: Any) -> Any:
+        """A Graphviz picture of the graph that made this tensor (``viz.draw_graph``)."""
+        from . import viz
+        return viz.draw_graph(self, **options)
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no grad, no creator). The data is shared."""
         return Tensor._wrap(self.data)

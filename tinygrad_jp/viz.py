@@ -1,0 +1,499 @@
+"""Pictures of the computation: Graphviz drawings of the forward and the backward graph.
+
+Every op output remembers its ``creator`` (a Function with ``inputs`` and ``attrs``), so the
+graph a Tensor recorded can be walked back from the output and drawn::
+
+    >>> from tinygrad_jp import viz
+    >>> g = viz.draw_graph(loss, params=model.named_parameters())      # forward
+    >>> g = viz.draw_graph(loss, backward=True)                         # backward
+    >>> viz.save_graph(loss, "loss.svg", backward=True)                 # .svg .png .pdf .dot
+
+Forward: boxes are tensors (grey = input data or a constant, green = parameter, white =
+intermediate, red = the output), blue ellipses are ops with their attributes.
+Backward: the gradient functions as reverse mode runs them (``SigmoidBackward``, ...,
+numbered in the engine's order), each edge labelled with the gradient that flows along it,
+down to ``AccumulateGrad`` into each parameter's ``.grad``. Inputs that need no gradient (the
+data batch) get no edge: no dL/dx is ever computed.
+
+Node ids are numbered in a deterministic walk, so the same graph gives the same DOT text.
+Labels are ASCII by default; Japanese tensor names need a CJK font for Graphviz
+(Debian/Ubuntu: ``apt-get install fonts-noto-cjk``), otherwise they render as empty boxes.
+Without the Graphviz ``dot`` program, DOT text is still made and saved; rendering raises
+:class:`GraphvizNotFoundError`, which says how to install it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import itertools
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from .autograd import Function
+from .tensor import Tensor
+
+__all__ = [
+    "FORMATS",
+    "GraphPicture",
+    "GraphvizNotFoundError",
+    "add_arguments",
+    "draw_graph",
+    "run",
+    "save_graph",
+    "seed_network",
+]
+
+FORMATS = ("svg", "png", "pdf", "dot")
+RANKDIRS = ("TB", "LR", "BT", "RL")
+FONT = "Helvetica,Arial,sans-serif"
+SMALL_ARRAY = 6  # show_values prints arrays up to this many elements, else min/mean/max
+
+INSTALL_HINTS = """\
+Graphviz's `dot` program was not found on PATH, so the graph cannot be rendered.
+Install Graphviz (the program, not only the Python package), then try again:
+  Debian/Ubuntu:  sudo apt-get install graphviz
+  macOS:          brew install graphviz
+  conda:          conda install -c conda-forge graphviz
+  Windows:        winget install graphviz   (then add its bin folder to PATH)
+The DOT text is still available: save to a .dot file, or use graph.source."""
+
+Params = Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs Graphviz's ``dot`` program; the message says how to install it."""
+
+
+# ----- node styles --------------------------------------------------------------------------
+_BOX = {"shape": "box", "style": "filled,rounded"}
+STYLES: dict[str, dict[str, str]] = {
+    "input": {**_BOX, "fillcolor": "#eeeeee", "color": "#888888"},
+    "parameter": {**_BOX, "fillcolor": "#d5e8d4", "color": "#82b366"},
+    "intermediate": {**_BOX, "fillcolor": "#ffffff", "color": "#999999"},
+    "output": {**_BOX, "fillcolor": "#f8cecc", "color": "#b85450", "penwidth": "2"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#dae8fc", "color": "#6c8ebf"},
+    "seed": {**_BOX, "fillcolor": "#f8cecc", "color": "#b85450", "penwidth": "2"},
+    "backward": {"shape": "ellipse", "style": "filled", "fillcolor": "#ffe6cc",
+                 "color": "#d79b00"},
+    "accumulate": {**_BOX, "fillcolor": "#d5e8d4", "color": "#82b366"},
+}
+LEGENDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "forward": (("input", "input / constant (no grad)"), ("parameter", "parameter"),
+                ("intermediate", "intermediate"), ("output", "output"), ("op", "op")),
+    "backward": (("seed", "start: dL/dL = 1"), ("backward", "gradient function (step)"),
+                 ("accumulate", "AccumulateGrad into .grad"),
+                 ("intermediate", "edges: the gradient that flows; no edge to inputs "
+                                  "that need no grad")),
+}
+
+
+class GraphPicture(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that shows inline in Jupyter and explains a missing ``dot``."""
+
+    def _repr_mimebundle_(self, include: Iterable[str] | None = None,
+                          exclude: Iterable[str] | None = None, **kw: Any) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kw)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFoundError(INSTALL_HINTS) from error
+
+
+# ----- text of the labels -------------------------------------------------------------------
+def _text(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def _small(text: str, color: str = "#333333") -> str:
+    return f'<font point-size="9" color="{color}">{_text(text)}</font>'
+
+
+def _label(title: str, *lines: str) -> str:
+    """An HTML-like Graphviz label: a bold title, then small grey lines."""
+    parts = [f"<b>{_text(title)}</b>"] if title else []
+    parts += [_small(line) for line in lines if line]
+    return "<" + "<br/>".join(parts or [" "]) + ">"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(32, 784)``; a 0-d tensor is ``scalar``."""
+    return "scalar" if shape == () else str(tuple(shape))
+
+
+def summarize(array: np.ndarray) -> str:
+    """A short text for an array: its values when small, else min / mean / max."""
+    if array.size == 0:
+        return "empty"
+    if array.size == 1:
+        value = array.reshape(()).item()
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    if array.size <= SMALL_ARRAY:
+        text = np.array2string(np.asarray(array), precision=3, separator=", ",
+                               suppress_small=True)
+        return " ".join(text.split())
+    values = array.astype(np.float64)
+    return f"min {values.min():.3g}  mean {values.mean():.3g}  max {values.max():.3g}"
+
+
+def _attr_text(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{shape_text(value.shape)}"
+    if isinstance(value, np.dtype):
+        return str(value)
+    if isinstance(value, tuple) and len(value) > 4:
+        return f"({len(value)} items)"
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def op_attrs(fn: Function) -> str:
+    """``axis=(1,) alpha=0.01``: the op's keyword arguments; None and False are left out."""
+    attrs = getattr(fn, "attrs", None) or {}
+    return "  ".join(f"{key}={_attr_text(value)}" for key, value in attrs.items()
+                     if value is not None and value is not False)
+
+
+# ----- the graph walk -----------------------------------------------------------------------
+def forward_order(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was made from (also those without grad), inputs first.
+
+    An iterative depth-first walk (no recursion limit), each tensor once, inputs in order.
+    """
+    order: list[Tensor] = []
+    seen = {id(root)}
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        fn = tensor.creator
+        for parent in reversed(fn.inputs if fn is not None else ()):
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, False))
+    return order
+
+
+def backward_order(root: Tensor) -> list[Tensor]:
+    """The tensors reverse mode visits from ``root``, in the engine's own order."""
+    from .autograd import _topological_order
+    return list(reversed(_topological_order(root)))
+
+
+def _param_names(params: Params) -> dict[int, str]:
+    if params is None:
+        return {}
+    pairs = params.items() if isinstance(params, Mapping) else params
+    return {id(tensor): name for name, tensor in pairs}
+
+
+def _role(tensor: Tensor, root: Tensor) -> str:
+    if tensor is root:
+        return "output"
+    if tensor.creator is not None:
+        return "intermediate"
+    return "parameter" if tensor.requires_grad else "input"
+
+
+class _Namer:
+    """Display names: the parameter's dotted name, else ``tensor.name``, else a role word."""
+
+    def __init__(self, params: Params, root: Tensor) -> None:
+        self.names = _param_names(params)
+        self.root = root
+
+    def __call__(self, tensor: Tensor) -> str:
+        name = self.names.get(id(tensor)) or tensor.name
+        if name:
+            return name
+        if tensor.creator is not None:
+            return "output" if tensor is self.root else ""
+        if tensor.requires_grad:
+            return "param"
+        return summarize(tensor.data) if tensor.size == 1 else "input"
+
+
+def _grad_text(tensor: Tensor) -> str:
+    grad = tensor.grad
+    return "grad: none" if grad is None else f"grad: {summarize(grad.data)}"
+
+
+# ----- the forward graph --------------------------------------------------------------------
+def _tensor_label(tensor: Tensor, name: str, opts: dict[str, bool]) -> str:
+    lines = []
+    if opts["show_shapes"]:
+        lines.append(f"{shape_text(tensor.shape)} {tensor.dtype}")
+    if opts["show_values"] and not (tensor.size == 1 and name == summarize(tensor.data)):
+        lines.append(summarize(tensor.data))
+    if opts["show_grads"] and tensor.requires_grad:
+        lines.append(_grad_text(tensor))
+    return _label(name, *lines)
+
+
+def _build_forward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
+                   opts: dict[str, bool]) -> None:
+    ids: dict[int, str] = {}
+    for number, tensor in enumerate(forward_order(root)):
+        node = ids[id(tensor)] = f"t{number}"
+        role = _role(tensor, root)
+        graph.node(node, _tensor_label(tensor, namer(tensor), opts), **STYLES[role])
+        fn = tensor.creator
+        if fn is None:
+            continue
+        op = f"op{number}"
+        graph.node(op, _label(fn.name, op_attrs(fn)), **STYLES["op"])
+        for parent in fn.inputs:
+            graph.edge(ids[id(parent)], op)
+        graph.edge(op, node)
+
+
+# ----- the backward graph -------------------------------------------------------------------
+def _grad_label(root_name: str, name: str, tensor: Tensor, show_shapes: bool) -> str:
+    """An edge label: ``dL/da1`` when both ends have names, and the gradient's shape."""
+    lines = [f"d{root_name}/d{name}"] if root_name and name else []
+    if show_shapes:
+        lines.append(shape_text(tensor.shape))
+    return " ".join(lines)
+
+
+def _accumulate_label(tensor: Tensor, name: str, step: int, opts: dict[str, bool]) -> str:
+    lines = [f"step {step}: into {name or 'param'}.grad"]
+    if opts["show_shapes"]:
+        lines.append(f"{shape_text(tensor.shape)} {tensor.dtype}")
+    if opts["show_grads"]:
+        lines.append(_grad_text(tensor))
+    return _label("AccumulateGrad", *lines)
+
+
+def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
+                    opts: dict[str, bool]) -> None:
+    if not root.requires_grad:
+        raise ValueError("draw_graph(backward=True): this tensor does not require grad, so "
+                         "reverse mode has nothing to run; make its inputs with "
+                         "requires_grad=True (and not inside no_grad())")
+    root_name = namer(root) if root.size == 1 else ""
+    seed_text = f"d{root_name or 'L'}/d{root_name or 'L'} = 1" if root.size == 1 else "grad_output"
+    graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
+    ids: dict[int, str] = {}
+    order = backward_order(root)
+    for step, tensor in enumerate(order, start=1):
+        node = ids[id(tensor)] = f"b{step}"
+        fn = tensor.creator
+        if fn is None:
+            graph.node(node, _accumulate_label(tensor, namer(tensor), step, opts),
+                       **STYLES["accumulate"])
+        else:
+            graph.node(node, _label(f"{fn.name}Backward", f"step {step}"), **STYLES["backward"])
+    graph.edge("seed", ids[id(root)], shape_text(root.shape) if opts["show_shapes"] else "")
+    for tensor in order:
+        fn = tensor.creator
+        if fn is None:
+            continue
+        for parent, needs in zip(fn.inputs, fn.needs_input_grad):
+            if needs:
+                label = _grad_label(root_name, namer(parent), parent, opts["show_shapes"])
+                graph.edge(ids[id(tensor)], ids[id(parent)], label)
+
+
+# ----- the public functions -----------------------------------------------------------------
+def _legend(kind: str) -> str:
+    cells = "".join(
+        f'<td bgcolor="{STYLES[role]["fillcolor"]}" border="1" color="{STYLES[role]["color"]}"'
+        f' cellpadding="3">{_small(text)}</td>' for role, text in LEGENDS[kind])
+    return f'<<table border="0" cellspacing="4"><tr>{cells}</tr></table>>'
+
+
+def _new_graph(kind: str, rankdir: str, legend: bool) -> GraphPicture:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    graph = GraphPicture(name=f"{kind}_graph")
+    graph.attr(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
+               ranksep="0.35", labelloc="b")
+    if legend:
+        graph.attr(label=_legend(kind))
+    graph.attr("node", fontname=FONT, fontsize="11", height="0.3", margin="0.12,0.04")
+    graph.attr("edge", fontname=FONT, fontsize="9", fontcolor="#555555", color="#666666",
+               arrowsize="0.7")
+    return graph
+
+
+def draw_graph(output: Tensor, *, backward: bool = False, params: Params = None,
+               show_shapes: bool = True, show_values: bool = False, show_grads: bool = False,
+               rankdir: str = "TB", legend: bool = True) -> GraphPicture:
+    """Draw the graph that made ``output``: forward (ops and tensors) or backward.
+
+    Args:
+        output: the tensor whose history is drawn (usually the loss).
+        backward: draw the gradient functions reverse mode runs, instead of the forward ops.
+        params: names for tensors, as (name, tensor) pairs or a dict, e.g.
+            ``model.named_parameters()``; otherwise ``tensor.name`` is used.
+        show_shapes: shapes and dtypes in tensor nodes (and on backward edges).
+        show_values: values of small tensors, min/mean/max of large ones.
+        show_grads: a summary of ``.grad`` (after ``backward()``).
+        rankdir: "TB" (top to bottom), "LR", "BT" or "RL".
+        legend: a key of the colours below the graph.
+
+    Returns:
+        a ``graphviz.Digraph`` (shown inline in Jupyter; ``.source`` is the DOT text).
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"draw_graph: expected a Tensor, got {type(output).__name__}")
+    kind = "backward" if backward else "forward"
+    graph = _new_graph(kind, rankdir, legend)
+    opts = {"show_shapes": show_shapes, "show_values": show_values, "show_grads": show_grads}
+    build = _build_backward if backward else _build_forward
+    build(graph, output, _Namer(params, output), opts)
+    return graph
+
+
+def render(graph: graphviz.Digraph, fmt: str) -> bytes:
+    """Lay out and render ``graph`` with ``dot`` into ``fmt`` ("svg", "png", "pdf")."""
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound as error:
+        raise GraphvizNotFoundError(INSTALL_HINTS) from error
+
+
+def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: Any) -> Path:
+    """Draw ``output`` (or take a drawn graph) and save it; the suffix picks the format.
+
+    ``.dot`` writes the DOT text (no Graphviz program needed); ``.svg``, ``.png`` and ``.pdf``
+    are rendered by ``dot``. If ``dot`` is missing, the DOT text is saved beside the path
+    (``name.dot``) and :class:`GraphvizNotFoundError` says how to install Graphviz.
+    ``options`` are passed to :func:`draw_graph`.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"save_graph: unknown format {path.suffix!r}; use one of "
+                         f"{', '.join('.' + f for f in FORMATS)}")
+    graph = output if isinstance(output, graphviz.Digraph) else draw_graph(output, **options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "dot":
+        path.write_text(graph.source, encoding="utf-8")
+        return path
+    try:
+        path.write_bytes(render(graph, fmt))
+    except GraphvizNotFoundError as error:
+        dot_path = path.with_suffix(".dot")
+        dot_path.write_text(graph.source, encoding="utf-8")
+        raise GraphvizNotFoundError(f"{error}\nThe DOT text was saved to {dot_path}.") from None
+    return path
+
+
+# ----- the seed networks, for the CLI and the examples --------------------------------------
+NETS = {  # name -> (default sizes, hidden activation, loss, biases)
+    "mlp": ((784, 128, 64, 10), "sigmoid", "ce_mean", True),
+    "nielsen": ((784, 30, 10), "sigmoid", "quadratic", True),
+    "hansen": ((784, 128, 64, 10), "sigmoid", "ce_sum", False),
+    "raschka": ((784, 100, 10), "sigmoid", "quadratic", True),
+    "leaky": ((784, 100, 10), "leaky_relu", "ce_mean", True),
+}
+
+
+def _activate(z: Tensor, activation: str) -> Tensor:
+    return z.leaky_relu(0.01) if activation == "leaky_relu" else z.sigmoid()
+
+
+def _seed_loss(out: Tensor, labels: np.ndarray, loss: str, last_activation: str
+               ) -> Tensor:
+    if loss == "quadratic":  # C = 1/2 sum ||a - y||^2, the output layer activated too
+        a = _activate(out, last_activation)
+        a.name = f"a{out.name[1:]}"
+        onehot = np.eye(out.shape[1], dtype=out.dtype)[labels]
+        y = Tensor._wrap(onehot)
+        y.name = "y (one-hot)"
+        return ((a - y) ** 2).sum() * 0.5
+    reduction = "sum" if loss == "ce_sum" else "mean"
+    y = Tensor._wrap(labels)
+    y.name = "y (labels)"
+    return out.softmax_cross_entropy(y, reduction=reduction)
+
+
+def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: int = 32,
+                 seed: int = 0) -> tuple[Tensor, dict[str, Tensor]]:
+    """One training step's loss of a seed network on random data, and its parameters.
+
+    ``net``: "mlp" (sigmoid, softmax cross-entropy), "nielsen" (sigmoid, quadratic cost),
+    "hansen" (no biases, sigmoid, summed cross-entropy), "raschka" (sigmoid, 1/2 SSE),
+    "leaky" (Leaky ReLU, cross-entropy). Built from plain Tensors named W1, b1, z1, a1, ...
+    """
+    if net not in NETS:
+        raise ValueError(f"seed_network: unknown net {net!r}; choose from {', '.join(NETS)}")
+    default_sizes, activation, loss_kind, biases = NETS[net]
+    sizes = list(sizes or default_sizes)
+    rng = np.random.default_rng(seed)
+    a = Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32))
+    a.name = "x"
+    params: dict[str, Tensor] = {}
+    for l, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
+        w = Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), dtype=np.float32,
+                   requires_grad=True)
+        b = Tensor.zeros(n_out, requires_grad=True) if biases else None
+        w.name = f"W{l}"
+        params[f"W{l}"] = w
+        if b is not None:
+            params[f"b{l}"] = b
+        z = a.linear(w, b)
+        z.name = f"z{l}"
+        if l == len(sizes) - 1:
+            break
+        a = _activate(z, activation)
+        a.name = f"a{l}"
+    cost = _seed_loss(z, rng.integers(0, sizes[-1], batch), loss_kind, activation)
+    cost.name = "C"
+    return cost, params
+
+
+# ----- `tinygrad-jp graph` ------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``tinygrad-jp graph``."""
+    parser.add_argument("--net", choices=sorted(NETS), default="mlp",
+                        help="which seed network to draw (default: mlp)")
+    parser.add_argument("--sizes", default=None,
+                        help="layer widths, input first, e.g. 784,128,64,10")
+    parser.add_argument("--batch", type=int, default=32, help="batch size (default: 32)")
+    parser.add_argument("--backward", action="store_true",
+                        help="draw the backward graph (gradient functions) instead")
+    parser.add_argument("--out", default="graph.svg",
+                        help="output file; the suffix picks .svg .png .pdf or .dot")
+    parser.add_argument("--show-values", action="store_true", help="value summaries")
+    parser.add_argument("--show-grads", action="store_true",
+                        help="run backward first and show gradient summaries")
+    parser.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction")
+
+
+def _parse_sizes(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    sizes = [int(part) for part in text.split(",") if part.strip()]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"--sizes needs at least two positive widths, got {text!r}")
+    return sizes
+
+
+def run(args: argparse.Namespace) -> int:
+    """``tinygrad-jp graph``: draw a seed network's graph into ``--out``."""
+    try:
+        loss, params = seed_network(args.net, _parse_sizes(args.sizes), args.batch)
+    except ValueError as error:
+        print(f"tinygrad-jp graph: {error}", file=sys.stderr)
+        return 2
+    if args.show_grads:
+        loss.backward(retain_graph=True)
+    try:
+        path = save_graph(loss, args.out, backward=args.backward, params=params,
+                          show_values=args.show_values, show_grads=args.show_grads,
+                          rankdir=args.rankdir)
+    except GraphvizNotFoundError as error:
+        print(f"tinygrad-jp graph: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
