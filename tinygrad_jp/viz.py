@@ -27,8 +27,10 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -255,9 +257,14 @@ def _build_forward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
 
 
 # ----- the backward graph -------------------------------------------------------------------
+def _wrap(name: str) -> str:
+    """``a1`` stays, ``dy/dx`` becomes ``(dy/dx)``, so ``d(dy/dx)/dx`` reads right."""
+    return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
+
+
 def _grad_label(root_name: str, name: str, tensor: Tensor, show_shapes: bool) -> str:
     """An edge label: ``dL/da1`` when both ends have names, and the gradient's shape."""
-    lines = [f"d{root_name}/d{name}"] if root_name and name else []
+    lines = [f"d{_wrap(root_name)}/d{_wrap(name)}"] if root_name and name else []
     if show_shapes:
         lines.append(shape_text(tensor.shape))
     return " ".join(lines)
@@ -279,7 +286,8 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
                          "reverse mode has nothing to run; make its inputs with "
                          "requires_grad=True (and not inside no_grad())")
     root_name = namer(root) if root.size == 1 else ""
-    seed_text = f"d{root_name or 'L'}/d{root_name or 'L'} = 1" if root.size == 1 else "grad_output"
+    top = _wrap(root_name or "L")
+    seed_text = f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
     graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
     ids: dict[int, str] = {}
     order = backward_order(root)
@@ -389,12 +397,26 @@ def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: A
 
 
 # ----- the seed networks, for the CLI and the examples --------------------------------------
-NETS = {  # name -> (default sizes, hidden activation, loss, biases)
-    "mlp": ((784, 128, 64, 10), "sigmoid", "ce_mean", True),
-    "nielsen": ((784, 30, 10), "sigmoid", "quadratic", True),
-    "hansen": ((784, 128, 64, 10), "sigmoid", "ce_sum", False),
-    "raschka": ((784, 100, 10), "sigmoid", "quadratic", True),
-    "leaky": ((784, 100, 10), "leaky_relu", "ce_mean", True),
+@dataclass(frozen=True)
+class SeedNet:
+    """How a seed tutorial's network is built: widths, activation, cost, names."""
+
+    sizes: tuple[int, ...]
+    activation: str = "sigmoid"   # hidden layers: "sigmoid" or "leaky_relu"
+    cost: str = "ce_mean"         # "ce_mean", "ce_sum", "half_sse" (1/2 sum (a - y)^2)
+    biases: bool = True
+    layers: tuple[str, ...] = ()  # layer suffixes (W_h, W_out), default 1, 2, ...
+    cost_name: str = "C"
+    target_first: bool = False    # (y - a) instead of (a - y), as the seed writes it
+
+
+NETS = {
+    "mlp": SeedNet((784, 128, 64, 10)),
+    "nielsen": SeedNet((784, 30, 10), cost="half_sse"),
+    "hansen": SeedNet((784, 128, 64, 10), cost="ce_sum", biases=False),
+    "raschka": SeedNet((784, 100, 10), cost="half_sse", layers=("_h", "_out"), cost_name="J",
+                       target_first=True),
+    "leaky": SeedNet((784, 100, 10), activation="leaky_relu"),
 }
 
 
@@ -402,54 +424,50 @@ def _activate(z: Tensor, activation: str) -> Tensor:
     return z.leaky_relu(0.01) if activation == "leaky_relu" else z.sigmoid()
 
 
-def _seed_loss(out: Tensor, labels: np.ndarray, loss: str, last_activation: str
-               ) -> Tensor:
-    if loss == "quadratic":  # C = 1/2 sum ||a - y||^2, the output layer activated too
-        a = _activate(out, last_activation)
-        a.name = f"a{out.name[1:]}"
-        onehot = np.eye(out.shape[1], dtype=out.dtype)[labels]
-        y = Tensor._wrap(onehot)
-        y.name = "y (one-hot)"
-        return ((a - y) ** 2).sum() * 0.5
-    reduction = "sum" if loss == "ce_sum" else "mean"
-    y = Tensor._wrap(labels)
-    y.name = "y (labels)"
-    return out.softmax_cross_entropy(y, reduction=reduction)
+def _named(tensor: Tensor, name: str) -> Tensor:
+    tensor.name = name
+    return tensor
+
+
+def _seed_cost(z: Tensor, labels: np.ndarray, spec: SeedNet, layer: str) -> Tensor:
+    """The seed's cost of the last pre-activation ``z``."""
+    if spec.cost == "half_sse":  # 1/2 sum ||a - y||^2, the output layer activated too
+        a = _named(_activate(z, spec.activation), f"a{layer}")
+        y = _named(Tensor._wrap(np.eye(z.shape[1], dtype=z.dtype)[labels]), "y (one-hot)")
+        diff = y - a if spec.target_first else a - y
+        return (diff ** 2).sum() * 0.5
+    y = _named(Tensor._wrap(labels), "y (labels)")
+    return z.softmax_cross_entropy(y, reduction="sum" if spec.cost == "ce_sum" else "mean")
 
 
 def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: int = 32,
                  seed: int = 0) -> tuple[Tensor, dict[str, Tensor]]:
-    """One training step's loss of a seed network on random data, and its parameters.
+    """One training step's cost of a seed network on random data, and its parameters.
 
     ``net``: "mlp" (sigmoid, softmax cross-entropy), "nielsen" (sigmoid, quadratic cost),
     "hansen" (no biases, sigmoid, summed cross-entropy), "raschka" (sigmoid, 1/2 SSE),
-    "leaky" (Leaky ReLU, cross-entropy). Built from plain Tensors named W1, b1, z1, a1, ...
+    "leaky" (Leaky ReLU, cross-entropy). Built from plain Tensors named x, W1, b1, z1, a1,
+    ..., C (Raschka: W_h, W_out, J), so it needs nothing but the Tensor.
     """
     if net not in NETS:
         raise ValueError(f"seed_network: unknown net {net!r}; choose from {', '.join(NETS)}")
-    default_sizes, activation, loss_kind, biases = NETS[net]
-    sizes = list(sizes or default_sizes)
+    spec = NETS[net]
+    sizes = list(sizes or spec.sizes)
+    names = spec.layers if len(spec.layers) == len(sizes) - 1 else range(1, len(sizes))
     rng = np.random.default_rng(seed)
-    a = Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32))
-    a.name = "x"
+    a = _named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
     params: dict[str, Tensor] = {}
-    for l, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
-        w = Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), dtype=np.float32,
-                   requires_grad=True)
-        b = Tensor.zeros(n_out, requires_grad=True) if biases else None
-        w.name = f"W{l}"
-        params[f"W{l}"] = w
-        if b is not None:
-            params[f"b{l}"] = b
-        z = a.linear(w, b)
-        z.name = f"z{l}"
-        if l == len(sizes) - 1:
-            break
-        a = _activate(z, activation)
-        a.name = f"a{l}"
-    cost = _seed_loss(z, rng.integers(0, sizes[-1], batch), loss_kind, activation)
-    cost.name = "C"
-    return cost, params
+    last = str(list(names)[-1])
+    for layer, (n_in, n_out) in zip(names, itertools.pairwise(sizes)):
+        w = _named(Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in),
+                          dtype=np.float32, requires_grad=True), f"W{layer}")
+        b = _named(Tensor.zeros(n_out, requires_grad=True), f"b{layer}") if spec.biases else None
+        params.update({t.name: t for t in (w, b) if t is not None})
+        z = _named(a.linear(w, b), f"z{layer}")
+        if str(layer) != last:
+            a = _named(_activate(z, spec.activation), f"a{layer}")
+    cost = _seed_cost(z, rng.integers(0, sizes[-1], batch), spec, last)
+    return _named(cost, spec.cost_name), params
 
 
 # ----- `tinygrad-jp graph` ------------------------------------------------------------------
