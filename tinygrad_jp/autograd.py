@@ -19,6 +19,7 @@ Nothing here knows an op by name: ops live in ``tinygrad_jp.ops``.
 from __future__ import annotations
 
 import contextlib
+import operator
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -28,7 +29,11 @@ import numpy as np
 from .tensor import Tensor  # tensor.py imports this module only after defining Tensor
 
 _grad_enabled = True
+# C-level helpers for Function.apply, which runs for every op (a Python-level comprehension
+# would cost a frame per call).
 _new_tensor = object.__new__
+_data_of = operator.attrgetter("data")
+_requires_grad_of = operator.attrgetter("requires_grad")
 
 
 def is_grad_enabled() -> bool:
@@ -128,9 +133,9 @@ class Function:
         # This runs for every op, also inside backward: kept to the bare minimum.
         fn = cls()
         out = _new_tensor(Tensor)
-        out.data = fn.forward(*[t.data for t in inputs], **attrs)
+        out.data = fn.forward(*map(_data_of, inputs), **attrs)
         if _grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = tuple(map(_requires_grad_of, inputs))
             if True in needs:
                 fn.inputs, fn.needs_input_grad, fn.attrs = inputs, needs, attrs
                 fn._output_ref = weakref.ref(out)
