@@ -135,8 +135,8 @@ def summarize(array: np.ndarray) -> str:
         value = array.reshape(()).item()
         return f"{value:.4g}" if isinstance(value, float) else str(value)
     if array.size <= SMALL_ARRAY:
-        text = np.array2string(np.asarray(array), precision=3, separator=", ",
-                               suppress_small=True)
+        text = np.array2string(np.asarray(array), separator=", ",
+                               formatter={"float_kind": lambda v: f"{v:.4g}"})
         return " ".join(text.split())
     values = array.astype(np.float64)
     return f"min {values.min():.3g}  mean {values.mean():.3g}  max {values.max():.3g}"
@@ -167,19 +167,17 @@ def forward_order(root: Tensor) -> list[Tensor]:
     An iterative depth-first walk (no recursion limit), each tensor once, inputs in order.
     """
     order: list[Tensor] = []
-    seen = {id(root)}
+    done: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         tensor, expanded = stack.pop()
         if expanded:
             order.append(tensor)
-            continue
-        stack.append((tensor, True))
-        fn = tensor.creator
-        for parent in reversed(fn.inputs if fn is not None else ()):
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, False))
+        elif id(tensor) not in done:  # marked when expanded, so every input comes first
+            done.add(id(tensor))
+            stack.append((tensor, True))
+            fn = tensor.creator
+            stack += [(p, False) for p in reversed(fn.inputs if fn else ()) if id(p) not in done]
     return order
 
 
@@ -211,8 +209,12 @@ class _Namer:
         self.names = _param_names(params)
         self.root = root
 
+    def given(self, tensor: Tensor) -> str | None:
+        """The name the user gave (``params=`` first, then ``tensor.name``), if any."""
+        return self.names.get(id(tensor)) or tensor.name
+
     def __call__(self, tensor: Tensor) -> str:
-        name = self.names.get(id(tensor)) or tensor.name
+        name = self.given(tensor)
         if name:
             return name
         if tensor.creator is not None:
@@ -285,7 +287,7 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
         raise ValueError("draw_graph(backward=True): this tensor does not require grad, so "
                          "reverse mode has nothing to run; make its inputs with "
                          "requires_grad=True (and not inside no_grad())")
-    root_name = namer(root) if root.size == 1 else ""
+    root_name = (namer.given(root) or "L") if root.size == 1 else ""
     top = _wrap(root_name or "L")
     seed_text = f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
     graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
