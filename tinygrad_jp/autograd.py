@@ -149,20 +149,24 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     An iterative depth-first search (no recursion limit), each tensor visited once.
     """
     order: list[Tensor] = []
-    seen = {id(root)}
+    seen: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         tensor, expanded = stack.pop()
         if expanded:
             order.append(tensor)
             continue
+        # Marked when expanded, not when pushed: a tensor pushed early by a short path (x in
+        # x * x.exp()) must still come after the tensors a longer path reaches first.
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
         stack.append((tensor, True))
         fn = tensor.creator
         if fn is None:
             continue
         for parent in fn.inputs:
             if parent.requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
                 stack.append((parent, False))
     return order
 
