@@ -1,0 +1,67 @@
+"""Pictures made by the docs' code blocks, written into the site at build time.
+
+``show(picture, name)`` takes a Graphviz graph (``viz.draw_graph``) or a matplotlib figure,
+renders it to SVG in ``<site>/images/generated/<name>.svg`` and prints the ``<img>`` tag
+that markdown-exec (``html="1"``) puts into the page. Nothing is committed: every picture in
+the site is drawn by the code shown beside it, at each build.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from mkdocs.utils import get_relative_url
+
+IMAGE_DIR = "images/generated"
+_state: dict[str, Any] = {"site_dir": None, "page_url": "", "written": set()}
+
+
+def configure(site_dir: Path) -> None:
+    """Called by the hooks at the start of a build."""
+    _state.update(site_dir=Path(site_dir), page_url="", written=set())
+
+
+def set_page(url: str) -> None:
+    """Called by the hooks before a page's code blocks run."""
+    _state["page_url"] = url
+
+
+def _svg_bytes(picture: Any) -> bytes:
+    if hasattr(picture, "pipe"):  # a graphviz.Digraph (viz.draw_graph)
+        from tinygrad_jp import viz
+
+        return viz.render(picture, "svg")
+    if hasattr(picture, "savefig"):  # a matplotlib Figure
+        import io
+
+        import matplotlib.pyplot as plt
+
+        buffer = io.BytesIO()
+        picture.savefig(buffer, format="svg", bbox_inches="tight",
+                        metadata={"Date": None, "Creator": None})
+        plt.close(picture)
+        return buffer.getvalue()
+    raise TypeError(f"show: cannot draw a {type(picture).__name__}")
+
+
+def show(picture: Any, name: str, alt: str = "", width: str | None = None) -> str:
+    """Render ``picture`` into the site as ``images/generated/<name>.svg``; return its tag.
+
+    Use it as the hidden last line of a block: ``print(show(graph, "name"))``.
+    """
+    if name in _state["written"]:
+        raise ValueError(f"show: the picture name {name!r} is used twice in this build")
+    data = _svg_bytes(picture)
+    target = f"{IMAGE_DIR}/{name}.svg"
+    if _state["site_dir"] is not None:
+        path = _state["site_dir"] / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    _state["written"].add(name)
+    src = html.escape(get_relative_url(target, _state["page_url"]))
+    style = f' style="max-width: {width}"' if width else ""
+    caption = f"<figcaption>{html.escape(alt)}</figcaption>" if alt else ""
+    return (f'<figure class="generated"><img src="{src}" alt="{html.escape(alt or name)}"'
+            f"{style} />{caption}</figure>")

@@ -1,0 +1,118 @@
+"""The documentation site builds in strict mode, and shows what its code really produced.
+
+``mkdocs build --strict`` runs in a subprocess into a temporary directory. During the build
+markdown-exec executes every ```python exec="on"``` block of docs/*.md (a failing block is a
+warning, and --strict turns any warning, a broken link included, into a failed build), and
+the blocks draw the pictures into the site (docs/hooks/). No network is used.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.glob("*.md"))
+BUILD_TIMEOUT = 600  # seconds; the build takes well under a minute
+
+for module in ("mkdocs", "material", "markdown_exec", "mkdocstrings_handlers.python",
+               "pymdownx"):
+    pytest.importorskip(module, reason="the docs tools are in the dev extra: "
+                                       "pip install -e '.[dev]'")
+if shutil.which("dot") is None:
+    pytest.skip("the docs draw graphs with Graphviz's `dot` (apt-get install graphviz)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg",
+           "PYTHONWARNINGS": "default"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT,
+        check=False)
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    return out
+
+
+def page_text(site: Path, name: str) -> str:
+    """The built page docs/<name>.md as text, tags removed and entities decoded."""
+    raw = (site / name / "index.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+def test_every_python_block_is_executed() -> None:
+    fences = re.compile(r"^```python(.*)$", re.MULTILINE)
+    not_run = [(page.name, opts) for page in PAGES
+               for opts in fences.findall(page.read_text(encoding="utf-8"))
+               if 'exec="on"' not in opts]
+    assert not not_run, f"python blocks that the build does not execute: {not_run}"
+
+
+def test_strict_build_has_every_page(site: Path) -> None:
+    for page in PAGES:
+        built = site / ("index.html" if page.stem == "index" else f"{page.stem}/index.html")
+        assert built.is_file(), f"{page.name} was not built"
+    assert (site / "readme" / "index.html").is_file()  # the repository README, as a page
+
+
+def test_seed_004_numbers_are_produced_output(site: Path) -> None:
+    text = page_text(site, "01-neuron")
+    # What np.dot printed at build time (the Markdown source only has the code).
+    assert "Y = [ 26.  47.  68.  89. 110. 131.] (6,)" in text
+    assert "Tensor([ 26.,  47.,  68.,  89., 110., 131.], dtype=float64)" in text
+    assert "NumPy : [0. 0. 1. 1. 1. 1.]" in text   # the step function, threshold 50
+    assert "W.grad はすべて 0: True" in text
+
+
+def test_pages_show_the_numbers_their_code_produced(site: Path) -> None:
+    assert "E = 2.0" in page_text(site, "03-loss-gradient-descent")   # seed 001's MSE
+    backprop = page_text(site, "04-backprop-by-hand")
+    assert "nabla_w が一致: True" in backprop
+    engine = page_text(site, "10-engine")
+    assert "Function は残っている？ [False, False]" in engine
+    for page in PAGES:
+        if page.stem != "index":
+            assert "Traceback" not in page_text(site, page.stem), page.name
+
+
+def test_graph_pictures_are_drawn_by_the_build(site: Path) -> None:
+    svg = site / "images" / "generated" / "nielsen_backward.svg"
+    assert svg.is_file()
+    content = svg.read_text(encoding="utf-8")
+    assert content.lstrip().startswith("<?xml") and "<svg" in content
+    assert "SigmoidBackward" in content and "AccumulateGrad" in content
+    # every picture a page points at exists in the site
+    for built in site.rglob("*.html"):
+        for src in re.findall(r'<img src="([^"]+generated/[^"]+)"', built.read_text("utf-8")):
+            assert (built.parent / src).resolve().is_file(), f"{built}: missing {src}"
+    pictures_page = (site / "07-pictures" / "index.html").read_text(encoding="utf-8")
+    assert '<img src="../images/generated/nielsen_backward.svg"' in pictures_page
+
+
+def test_japanese_search_index(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["ja"]
+    assert any("誤差逆伝播" in doc["text"] for doc in index["docs"])
+
+
+def test_math_is_marked_for_rendering(site: Path) -> None:
+    raw = (site / "04-backprop-by-hand" / "index.html").read_text(encoding="utf-8")
+    assert 'class="arithmatex"' in raw and "\\delta^L" in raw
+    assert (site / "javascripts" / "mathjax.js").is_file()
+
+
+def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
+    text = page_text(site, "api")
+    assert "draw_graph" in text and "requires_grad" in text and "numerical_grad" in text
