@@ -39,7 +39,8 @@ def _product_in_layout_of(like: Tensor, a: Tensor, b: Tensor) -> Tensor:
     contiguous array is several times faster than over a strided one.
     """
     flags = like.data.flags
-    if like.ndim == 2 and flags.f_contiguous and not flags.c_contiguous:
+    # Only for plain matrices: with batch axes the product is summed down to ``like`` later.
+    if a.ndim == b.ndim == like.ndim == 2 and flags.f_contiguous and not flags.c_contiguous:
         return (_swap_last(b) @ _swap_last(a)).transpose(1, 0)
     return a @ b
 
@@ -105,7 +106,9 @@ class Linear(Function):
         need = self.needs_input_grad
         rows_g = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         rows_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        gx = MatMul.apply(g, w) if need[0] else None
+        # A 1-d g goes in as a row, (1, in), which the engine sums back to x's (in,): MatMul's
+        # own backward (second order) needs operands of at least 2 dims.
+        gx = MatMul.apply(g if g.ndim > 1 else rows_g, w) if need[0] else None
         gw = MatMul.apply(rows_g.T, rows_x) if need[1] else None  # δᵀ a, as in BP4
         gb = rows_g.sum(axis=0) if len(need) > 2 and need[2] else None  # BP3
         return (gx, gw, gb)[: len(need)]
