@@ -1,0 +1,408 @@
+"""The training loop: ``fit``, ``evaluate`` and the ``History`` they fill (curves, JSON).
+
+    >>> from tinygrad_jp import nn, manual_seed                      # doctest: +SKIP
+    >>> from tinygrad_jp.datasets import load_mnist_sample           # doctest: +SKIP
+    >>> (x, t), (x_test, t_test) = load_mnist_sample()               # doctest: +SKIP
+    >>> manual_seed(0)                                               # doctest: +SKIP
+    >>> model = nn.MLP([784, 128, 64, 10], activation="relu")        # doctest: +SKIP
+    >>> history = fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters()),
+    ...               (x, t), epochs=5, batch_size=64, validation=(x_test, t_test), seed=0)
+    >>> history.plot("curves.png")                                   # doctest: +SKIP
+
+Everything is duck-typed, PyTorch style: ``model(x) -> Tensor``, ``loss(out, target) ->
+Tensor`` (the batch mean), ``optimizer.zero_grad()`` / ``optimizer.step()``, and optionally
+``model.train()`` / ``model.eval()`` and ``scheduler.step()`` (once per epoch).
+
+Speed: one step costs the model's forward, backward and update and almost nothing else. Each
+batch is wrapped in a Tensor without a copy, accuracy is counted from the logits the step has
+already computed, and the progress bar is redrawn at most ten times a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .autograd import no_grad
+from .datasets import DataLoader
+from .random import manual_seed
+from .tensor import Tensor
+
+__all__ = ["History", "evaluate", "fit"]
+
+Batches = Iterable[tuple[np.ndarray, np.ndarray]]
+Data = tuple[np.ndarray, np.ndarray] | Batches
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+_REFRESH_SECONDS = 0.1  # how often the progress bar's numbers are redrawn
+METRIC_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+# ---------------------------------------------------------------------------
+# History
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What ``fit`` measured, one value per epoch, like Keras's ``History.history``.
+
+    ``metrics``: name -> list of floats, one per epoch: "loss" and "accuracy" (training,
+    averaged over the epoch's batches), "val_loss" and "val_accuracy" (after the epoch).
+    ``epoch_seconds``: training time of each epoch, validation excluded. Timing is not part
+    of equality, so two seeded runs compare equal when every number they learned is equal.
+    ``info``: free-form settings of the run (sizes, optimizer, seed ...), kept in the JSON.
+    """
+
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    epoch_seconds: list[float] = field(default_factory=list, compare=False)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> list[float]:
+        try:
+            return self.metrics[name]
+        except KeyError:
+            raise KeyError(f"History: no metric {name!r}; it has {sorted(self.metrics)}") from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.metrics
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded."""
+        return len(self.epoch_seconds)
+
+    @property
+    def last(self) -> dict[str, float]:
+        """The last epoch's value of every metric."""
+        return {name: values[-1] for name, values in self.metrics.items() if values}
+
+    def append(self, values: dict[str, float], seconds: float) -> None:
+        """Record one epoch: ``values`` maps metric names to floats."""
+        for name, value in values.items():
+            self.metrics.setdefault(name, []).append(float(value))
+        self.epoch_seconds.append(float(seconds))
+
+    def summary(self) -> str:
+        """One line per epoch, e.g. ``epoch  1  loss 0.3121  accuracy 0.9102  ...``."""
+        width = len(str(self.epochs))
+        lines = []
+        for i in range(self.epochs):
+            cells = [f"{name} {values[i]:.4f}" for name, values in self.metrics.items()
+                     if i < len(values)]
+            lines.append(f"epoch {i + 1:>{width}}  " + "  ".join(cells)
+                         + f"  ({self.epoch_seconds[i]:.1f} s)")
+        return "\n".join(lines)
+
+    # ----- JSON -----------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"metrics": self.metrics, "epoch_seconds": self.epoch_seconds, "info": self.info}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        metrics = {str(k): [float(v) for v in vs] for k, vs in data.get("metrics", {}).items()}
+        seconds = [float(s) for s in data.get("epoch_seconds", [])]
+        return cls(metrics, seconds, dict(data.get("info", {})))
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the history as JSON, atomically (a reader never sees half a file).
+
+        Floats are written with Python's shortest round-trip repr, so ``load`` gives back
+        exactly the same numbers.
+        """
+        path = Path(path)
+        text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+        _write_atomic(path, text.encode("utf-8"))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> History:
+        """Read a history written by ``save``."""
+        with open(path, encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))
+
+    # ----- curves ---------------------------------------------------------------------------
+    def plot(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
+        """Loss and accuracy curves (training and validation) against the epoch.
+
+        Writes the picture to ``path`` (PNG, SVG, PDF ... by its suffix) when given, and
+        returns the matplotlib Figure. Needs matplotlib (``pip install "tinygrad_jp[plot]"``);
+        no window is opened, so it works on a server without a display.
+        """
+        from .plotting import figure  # matplotlib is imported there, only when asked
+
+        fig = figure(ncols=2, width=10.0, height=4.0)
+        loss_ax, acc_ax = fig.axes
+        epochs = np.arange(1, self.epochs + 1)
+        for ax, kind in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+            for prefix, label, style in (("", "train", "-o"), ("val_", "validation", "-s")):
+                values = self.metrics.get(prefix + kind)
+                if values:
+                    ax.plot(epochs[: len(values)], values, style, label=label, markersize=3)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(kind)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend()
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        if path is not None:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=100)
+        return fig
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+# ---------------------------------------------------------------------------
+# Batches
+# ---------------------------------------------------------------------------
+
+
+def _is_pair(data: Any) -> bool:
+    """True for an (x, t) pair of arrays, False for an iterable of batches (a DataLoader)."""
+    return (isinstance(data, (tuple, list)) and len(data) == 2
+            and all(isinstance(a, np.ndarray) for a in data))
+
+
+def _as_loader(data: Data, batch_size: int, shuffle: bool, rng: np.random.Generator | None,
+               what: str) -> Batches:
+    """(x, t) arrays -> a DataLoader; a DataLoader (or any re-iterable of batches) as is."""
+    if _is_pair(data):
+        x, t = data
+        return DataLoader(x, t, batch_size=batch_size, shuffle=shuffle, seed=rng)
+    if isinstance(data, Iterator):
+        # A generator would be empty from the second epoch on: refuse it now, not silently.
+        raise TypeError(f"{what}: give (x, t) arrays or a re-iterable such as a DataLoader, "
+                        f"not a one-shot iterator ({type(data).__name__})")
+    if not isinstance(data, Iterable):
+        raise TypeError(f"{what}: expected (x, t) arrays or a DataLoader, "
+                        f"got {type(data).__name__}")
+    return data
+
+
+def _count_correct(logits: np.ndarray, target: np.ndarray) -> int:
+    """How many rows of logits (N, C) have their argmax at the label (labels (N,) or (N, C))."""
+    labels = target if target.ndim == 1 else target.argmax(axis=1)
+    return int(np.count_nonzero(logits.argmax(axis=1) == labels))
+
+
+def _classifies(out: Tensor) -> bool:
+    """Accuracy makes sense for outputs (N, C) with C > 1 classes."""
+    return out.ndim == 2 and out.shape[1] > 1
+
+
+@contextlib.contextmanager
+def _mode(model: Any, training: bool) -> Iterator[None]:
+    """model.train() or model.eval() inside, the previous mode restored after (if it has one)."""
+    was_training = getattr(model, "training", None)
+    switch = getattr(model, "train", None)
+    if callable(switch):
+        switch(training)
+    try:
+        yield
+    finally:
+        if callable(switch) and was_training is not None:
+            switch(was_training)
+
+
+# ---------------------------------------------------------------------------
+# evaluate
+# ---------------------------------------------------------------------------
+
+
+def evaluate(model: Any, loss: LossFn | None, data: Data, batch_size: int = 1000
+             ) -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` on ``data``, without recording a graph.
+
+    Args:
+        model: ``model(x (B, ...)) -> Tensor (B, C)``; put in eval mode while it runs.
+        loss: ``loss(out, target) -> Tensor`` (the batch mean), or None for accuracy only.
+        data: (x (N, ...), t (N,) labels or (N, C) rows) arrays, or a DataLoader.
+        batch_size: rows per forward pass when arrays are given (bounds the memory used).
+
+    Returns:
+        {"loss": ..., "accuracy": ...}: each averaged over all N samples; "accuracy" only
+        when the outputs are class scores (N, C).
+    """
+    loader = _as_loader(data, batch_size, False, None, "evaluate")
+    total_loss, correct, seen = 0.0, 0, 0
+    classifies = True
+    with no_grad(), _mode(model, training=False):
+        for xb, tb in loader:
+            out = model(Tensor.from_numpy(xb))
+            n = len(xb)
+            if loss is not None:
+                total_loss += loss(out, Tensor.from_numpy(tb)).item() * n
+            classifies = classifies and _classifies(out)
+            if classifies:
+                correct += _count_correct(out.data, tb)
+            seen += n
+    if seen == 0:
+        raise ValueError("evaluate: the data holds no samples")
+    result = {}
+    if loss is not None:
+        result["loss"] = total_loss / seen
+    if classifies:
+        result["accuracy"] = correct / seen
+    return result
+
+
+# ---------------------------------------------------------------------------
+# fit
+# ---------------------------------------------------------------------------
+
+
+def fit(
+    model: Any,
+    loss: LossFn,
+    optimizer: Any,
+    data: Data,
+    epochs: int = 1,
+    batch_size: int = 32,
+    validation: Data | None = None,
+    *,
+    shuffle: bool = True,
+    seed: int | None = None,
+    scheduler: Any = None,
+    verbose: bool = True,
+    history: History | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over ``data``; return the ``History``.
+
+    Each step: ``out = model(xb)``, ``l = loss(out, tb)``, ``optimizer.zero_grad()``,
+    ``l.backward()``, ``optimizer.step()``.
+
+    Args:
+        model: ``model(x (B, ...)) -> Tensor``; put in train mode (``model.train()``).
+        loss: ``loss(out, target) -> Tensor``, the mean over the batch (e.g.
+            ``nn.CrossEntropyLoss()`` with labels (B,), or ``nn.MSELoss()`` with rows (B, C)).
+        optimizer: anything with ``zero_grad()`` and ``step()``.
+        data: (x (N, ...), t (N,) or (N, C)) arrays, or a DataLoader of (xb, tb) batches.
+        epochs: passes over the data.
+        batch_size: rows per step when ``data`` is arrays (a DataLoader keeps its own).
+        validation: the same kinds of data, evaluated after every epoch (val_loss,
+            val_accuracy), or None.
+        shuffle: a new order every epoch (arrays only).
+        seed: makes the run reproducible: the shuffling order comes from it, and
+            ``manual_seed(seed)`` reseeds the generator dropout draws from. The same seed
+            (and the same initial weights) give the same history, number for number.
+        scheduler: a learning-rate scheduler; its ``step()`` runs after every epoch.
+        verbose: show a tqdm progress bar per epoch on stderr (loss and accuracy live).
+        history: a History to continue (its epochs are kept), else a new one.
+
+    Returns:
+        History with "loss", "accuracy" (when the outputs are class scores) and, with
+        validation data, "val_loss" and "val_accuracy" per epoch.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    rng = None
+    if seed is not None:
+        manual_seed(seed)
+        # Its own stream for the order, independent of what dropout draws from manual_seed.
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    loader = _as_loader(data, batch_size, shuffle, rng, "fit")
+    history = History() if history is None else history
+    start = history.epochs
+    for epoch in range(start + 1, start + epochs + 1):
+        bar = _progress_bar(loader, epoch, start + epochs) if verbose else None
+        began = time.perf_counter()
+        with _mode(model, training=True):
+            values = _train_epoch(model, loss, optimizer, loader, bar)
+        seconds = time.perf_counter() - began
+        if validation is not None:
+            scores = evaluate(model, loss, validation, batch_size=max(batch_size, 1000))
+            values.update({f"val_{k}": v for k, v in scores.items()})
+        if scheduler is not None:
+            scheduler.step()
+        history.append(values, seconds)
+        if bar is not None:
+            bar.set_postfix_str(_postfix(values), refresh=True)
+            bar.close()
+    return history
+
+
+def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
+                 bar: Any) -> dict[str, float]:
+    """One pass over the loader; returns the epoch's mean loss (and accuracy)."""
+    total_loss, correct, seen = 0.0, 0, 0
+    classifies: bool | None = None
+    next_refresh = time.perf_counter() + _REFRESH_SECONDS
+    done = 0
+    for xb, tb in loader:
+        out = model(Tensor.from_numpy(xb))  # a view of the batch, not a copy
+        loss = loss_fn(out, Tensor.from_numpy(tb))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        n = len(xb)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"fit: the loss became {value} at batch {done + 1}; the learning rate is "
+                f"probably too large (or the inputs are not scaled to [0, 1])")
+        total_loss += value * n
+        if classifies is None:
+            classifies = _classifies(out)
+        if classifies:
+            correct += _count_correct(out.data, tb)  # the logits are already there: no forward
+        seen += n
+        done += 1
+        if bar is not None and time.perf_counter() >= next_refresh:
+            bar.update(done - bar.n)
+            bar.set_postfix_str(_postfix(_means(total_loss, correct, seen, classifies)),
+                                refresh=False)
+            next_refresh = time.perf_counter() + _REFRESH_SECONDS
+    if bar is not None:
+        bar.update(done - bar.n)
+    if seen == 0:
+        raise ValueError("fit: the training data holds no samples")
+    return _means(total_loss, correct, seen, bool(classifies))
+
+
+def _means(total_loss: float, correct: int, seen: int, classifies: bool | None
+           ) -> dict[str, float]:
+    values = {"loss": total_loss / max(seen, 1)}
+    if classifies:
+        values["accuracy"] = correct / max(seen, 1)
+    return values
+
+
+def _postfix(values: dict[str, float]) -> str:
+    short = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss",
+             "val_accuracy": "val_acc"}
+    return " ".join(f"{short.get(k, k)}={v:.4f}" for k, v in values.items())
+
+
+def _progress_bar(loader: Batches, epoch: int, epochs: int) -> Any:
+    from tqdm import tqdm
+
+    total = len(loader) if hasattr(loader, "__len__") else None
+    width = len(str(epochs))
+    return tqdm(total=total, desc=f"epoch {epoch:>{width}}/{epochs}", unit="batch",
+                file=sys.stderr, leave=True, mininterval=_REFRESH_SECONDS, dynamic_ncols=True)
