@@ -19,9 +19,23 @@ def constant(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+def _mismatch(op: str, x: np.ndarray, y: np.ndarray, error: ValueError) -> ValueError:
+    """NumPy's broadcast error names neither the op nor which tensor: name the op and shapes.
+    (Raised from ``except`` in forward, so the common path pays nothing for the check.)"""
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        return ValueError(f"{op}: shapes {x.shape} and {y.shape} do not broadcast (aligned from "
+                          f"the right, each pair of axis lengths must be equal or one be 1)")
+    return error
+
+
 class Add(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x + y
+        try:
+            return x + y
+        except ValueError as e:
+            raise _mismatch("add", x, y, e) from None
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         return g, g
@@ -29,7 +43,10 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x - y
+        try:
+            return x - y
+        except ValueError as e:
+            raise _mismatch("sub", x, y, e) from None
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor | None]:
         return g, (-g if self.needs_input_grad[1] else None)
@@ -37,7 +54,10 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x * y
+        try:
+            return x * y
+        except ValueError as e:
+            raise _mismatch("mul", x, y, e) from None
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = self.inputs
@@ -47,7 +67,10 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x / y
+        try:
+            return x / y
+        except ValueError as e:
+            raise _mismatch("div", x, y, e) from None
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         _, y = self.inputs
@@ -58,7 +81,10 @@ class Div(Function):
 
 class Pow(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x**y
+        try:
+            return x**y
+        except ValueError as e:
+            raise _mismatch("pow", x, y, e) from None
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = self.inputs
@@ -146,7 +172,10 @@ class _Select(Function):
 
 class Maximum(_Select):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.maximum(x, y)
+        try:
+            return np.maximum(x, y)
+        except ValueError as e:
+            raise _mismatch("maximum", x, y, e) from None
 
     def _share_of_x(self) -> np.ndarray:
         return self._share(self.inputs[0].data > self.inputs[1].data)
@@ -154,7 +183,10 @@ class Maximum(_Select):
 
 class Minimum(_Select):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.minimum(x, y)
+        try:
+            return np.minimum(x, y)
+        except ValueError as e:
+            raise _mismatch("minimum", x, y, e) from None
 
     def _share_of_x(self) -> np.ndarray:
         return self._share(self.inputs[0].data < self.inputs[1].data)
