@@ -233,15 +233,17 @@ class Tensor:
         return cls.uniform(t.shape, dtype=kw.pop("dtype", t.dtype), **kw)
 
     # ----- autograd ---------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False,
+    def backward(self, grad: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
         """Accumulate ∂self/∂leaf into every leaf's ``.grad`` (see ``autograd.run_backward``).
 
         Without ``grad`` only a one-element tensor can start backward. Without
         ``retain_graph`` the graph's saved values are released afterwards. With
-        ``create_graph`` the gradients are themselves recorded (higher-order derivatives).
+        ``create_graph`` the gradients are themselves recorded (higher-order derivatives);
+        ``retain_graph`` then defaults to True, since those gradients go through this graph.
         """
-        autograd.run_backward(self, grad, retain_graph, create_graph)
+        keep = create_graph if retain_graph is None else retain_graph
+        autograd.run_backward(self, grad, keep, create_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
