@@ -133,10 +133,6 @@ def test_backward_steps_follow_the_engine_order() -> None:
         assert a == "seed" or steps[a] < steps[b]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: autograd._topological_order marks a "
-                   "tensor seen when pushed, not when expanded, so for w * w.exp() the leaf w "
-                   "is visited before exp sends its gradient (w.grad misses e^w * w). Remove "
-                   "this marker when the engine is fixed.")
 def test_backward_steps_follow_the_engine_order_with_a_shared_leaf() -> None:
     w = Tensor(2.0, requires_grad=True, name="w")
     e = w.exp()
@@ -299,16 +295,30 @@ def test_graph_of_2000_plus_nodes_builds_without_recursion_limits() -> None:
     for _ in range(layers):
         h = (h * w).sigmoid()
     forward = Dot(viz.draw_graph(h).source)
-    # x, w, then per layer: a Mul and a Sigmoid op and their two output tensors.
-    assert len(forward.nodes) == 2 + 4 * layers > 2000
+    # x, then per layer a Mul and a Sigmoid op and their two output tensors; w feeds every
+    # Mul, more than SHARED_REPEAT uses, so it is drawn once beside each use.
+    assert layers > viz.SHARED_REPEAT
+    assert len(forward.nodes) == 1 + 4 * layers + layers > 2000
+    assert forward.titles()["w"] == layers
+    assert f"shared: {layers} uses, drawn at each" in forward.source
     assert len(forward.edges) == 5 * layers
     backward = Dot(viz.draw_graph(h, backward=True).source)
-    # seed + 2 gradient functions per layer + AccumulateGrad into w (none into x).
-    assert len(backward.nodes) == 1 + 2 * layers + 1
+    # seed + 2 gradient functions per layer + an AccumulateGrad into w beside each Mul.
+    assert len(backward.nodes) == 1 + 2 * layers + layers
     # seed edge; per layer Sigmoid -> Mul, Mul -> w, and Mul -> the previous Sigmoid except
     # in the first layer, whose input x needs no grad.
     assert len(backward.edges) == 1 + layers + layers + (layers - 1)
     assert "dL/dw (1,)" in [label for _, _, label in backward.edges]
+
+
+def test_a_leaf_used_a_few_times_is_drawn_once() -> None:
+    w = Tensor([0.5], requires_grad=True, name="w")
+    y = w * w.exp() + w
+    forward, backward = (Dot(viz.draw_graph(y, backward=b).source) for b in (False, True))
+    assert forward.titles()["w"] == 1 and "shared" not in forward.source
+    assert backward.titles()["AccumulateGrad"] == 1
+    acc = next(k for k, (t, _, _) in backward.nodes.items() if t == "AccumulateGrad")
+    assert sum(b == acc for _, b, _ in backward.edges) == 3  # three gradients summed into w
 
 
 # ----- saving and rendering ---------------------------------------------------------------

@@ -55,6 +55,7 @@ FORMATS = ("svg", "png", "pdf", "dot")
 RANKDIRS = ("TB", "LR", "BT", "RL")
 FONT = "Helvetica,Arial,sans-serif"
 SMALL_ARRAY = 6  # show_values prints arrays up to this many elements, else min/mean/max
+SHARED_REPEAT = 8  # a leaf feeding more ops than this is drawn at each use (see _Repeats)
 
 INSTALL_HINTS = """\
 Graphviz's `dot` program was not found on PATH, so the graph cannot be rendered.
@@ -241,20 +242,66 @@ def _tensor_label(tensor: Tensor, name: str, opts: dict[str, bool]) -> str:
     return _label(name, *lines)
 
 
+def _use_counts(tensors: Iterable[Tensor], grad_only: bool) -> dict[int, int]:
+    """How many op inputs each tensor feeds (only those that need grad, if ``grad_only``)."""
+    counts: dict[int, int] = {}
+    for tensor in tensors:
+        fn = tensor.creator
+        for parent, needs in zip(fn.inputs, fn.needs_input_grad) if fn is not None else ():
+            if needs or not grad_only:
+                counts[id(parent)] = counts.get(id(parent), 0) + 1
+    return counts
+
+
+class _Repeats:
+    """Leaves used more than SHARED_REPEAT times are drawn once per use, beside it.
+
+    One node with hundreds of edges across the whole graph (a weight shared along a long
+    chain) makes ``dot`` route hundreds of very long edges, which takes minutes; a copy at
+    each use keeps the layout fast and the picture readable.
+    """
+
+    def __init__(self, graph: graphviz.Digraph, uses: dict[int, int]) -> None:
+        self.graph, self.uses, self.labels = graph, uses, {}
+
+    def defer(self, tensor: Tensor, node: str, label: str, style: dict[str, str]) -> bool:
+        """Remember a repeated leaf's node instead of drawing it; False if not repeated."""
+        count = self.uses.get(id(tensor), 0)
+        if tensor.creator is not None or count <= SHARED_REPEAT:
+            return False
+        note = _small(f"shared: {count} uses, drawn at each")
+        self.labels[node] = (label[:-1] + "<br/>" + note + ">",
+                             {**style, "style": style["style"] + ",dashed"})
+        return True
+
+    def source(self, node: str, use: str) -> str:
+        """The node to draw an edge from: ``node`` itself, or its copy for this use."""
+        if node not in self.labels:
+            return node
+        label, style = self.labels[node]
+        copy = f"{node}u{use}"
+        self.graph.node(copy, label, **style)
+        return copy
+
+
 def _build_forward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
                    opts: dict[str, bool]) -> None:
+    order = forward_order(root)
+    repeats = _Repeats(graph, _use_counts(order, grad_only=False))
     ids: dict[int, str] = {}
-    for number, tensor in enumerate(forward_order(root)):
+    for number, tensor in enumerate(order):
         node = ids[id(tensor)] = f"t{number}"
-        role = _role(tensor, root)
-        graph.node(node, _tensor_label(tensor, namer(tensor), opts), **STYLES[role])
+        label = _tensor_label(tensor, namer(tensor), opts)
+        style = STYLES[_role(tensor, root)]
+        if not repeats.defer(tensor, node, label, style):
+            graph.node(node, label, **style)
         fn = tensor.creator
         if fn is None:
             continue
         op = f"op{number}"
         graph.node(op, _label(fn.name, op_attrs(fn)), **STYLES["op"])
-        for parent in fn.inputs:
-            graph.edge(ids[id(parent)], op)
+        for slot, parent in enumerate(fn.inputs):
+            graph.edge(repeats.source(ids[id(parent)], f"{number}_{slot}"), op)
         graph.edge(op, node)
 
 
@@ -293,23 +340,26 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
     graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
     ids: dict[int, str] = {}
     order = backward_order(root)
+    repeats = _Repeats(graph, _use_counts(order, grad_only=True))
     for step, tensor in enumerate(order, start=1):
         node = ids[id(tensor)] = f"b{step}"
         fn = tensor.creator
-        if fn is None:
-            graph.node(node, _accumulate_label(tensor, namer(tensor), step, opts),
-                       **STYLES["accumulate"])
-        else:
+        if fn is not None:
             graph.node(node, _label(f"{fn.name}Backward", f"step {step}"), **STYLES["backward"])
-    graph.edge("seed", ids[id(root)], shape_text(root.shape) if opts["show_shapes"] else "")
-    for tensor in order:
-        fn = tensor.creator
-        if fn is None:
             continue
-        for parent, needs in zip(fn.inputs, fn.needs_input_grad):
+        label = _accumulate_label(tensor, namer(tensor), step, opts)
+        if not repeats.defer(tensor, node, label, STYLES["accumulate"]):
+            graph.node(node, label, **STYLES["accumulate"])
+    graph.edge("seed", repeats.source(ids[id(root)], "0"),
+               shape_text(root.shape) if opts["show_shapes"] else "")
+    for step, tensor in enumerate(order, start=1):
+        fn = tensor.creator
+        for slot, (parent, needs) in enumerate(zip(fn.inputs, fn.needs_input_grad)
+                                               if fn is not None else ()):
             if needs:
                 label = _grad_label(root_name, namer(parent), parent, opts["show_shapes"])
-                graph.edge(ids[id(tensor)], ids[id(parent)], label)
+                target = repeats.source(ids[id(parent)], f"{step}_{slot}")
+                graph.edge(ids[id(tensor)], target, label)
 
 
 # ----- the public functions -----------------------------------------------------------------
