@@ -400,8 +400,18 @@ def test_cli_graph_writes_the_backward_graph(tmp_path: Path, capsys: pytest.Capt
                      "--backward", "--out", str(out)]) == 0
     dot = Dot(out.read_text(encoding="utf-8"))
     assert dot.titles()["LinearBackward"] == 3 and dot.titles()["AccumulateGrad"] == 6
-    assert "dC/dW1 (4, 6)" in [label for _, _, label in dot.edges]
+    assert any(label.endswith("W1 (4, 6)") or label.endswith("layers.0.weight (4, 6)")
+               for _, _, label in dot.edges)
     assert str(out) in capsys.readouterr().out
+
+
+def test_cli_mlp_is_built_with_nn_when_it_is_there(tmp_path: Path) -> None:
+    pytest.importorskip("tinygrad_jp.nn")
+    out = tmp_path / "g.dot"
+    assert cli_main(["graph", "--sizes", "6,4,3", "--batch", "2", "--out", str(out)]) == 0
+    titles = Dot(out.read_text(encoding="utf-8")).titles()
+    for name in ("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"):
+        assert titles[name] == 1
 
 
 def test_cli_graph_bad_sizes_and_missing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

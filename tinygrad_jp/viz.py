@@ -46,6 +46,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "add_arguments",
     "draw_graph",
+    "nn_mlp",
     "run",
     "save_graph",
     "seed_network",
@@ -237,7 +238,8 @@ def _tensor_label(tensor: Tensor, name: str, opts: dict[str, bool]) -> str:
         lines.append(f"{shape_text(tensor.shape)} {tensor.dtype}")
     if opts["show_values"] and not (tensor.size == 1 and name == summarize(tensor.data)):
         lines.append(summarize(tensor.data))
-    if opts["show_grads"] and tensor.requires_grad:
+    if opts["show_grads"] and (tensor.grad is not None or (tensor.requires_grad
+                               and tensor.creator is None)):  # non-leaves keep no .grad
         lines.append(_grad_text(tensor))
     return _label(name, *lines)
 
@@ -526,7 +528,7 @@ def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: in
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``tinygrad-jp graph``."""
     parser.add_argument("--net", choices=sorted(NETS), default="mlp",
-                        help="which seed network to draw (default: mlp)")
+                        help="which seed network to draw (default: mlp, built with nn.MLP)")
     parser.add_argument("--sizes", default=None,
                         help="layer widths, input first, e.g. 784,128,64,10")
     parser.add_argument("--batch", type=int, default=32, help="batch size (default: 32)")
@@ -549,10 +551,35 @@ def _parse_sizes(text: str | None) -> list[int] | None:
     return sizes
 
 
+def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
+           ) -> tuple[Tensor, dict[str, Tensor]] | None:
+    """The "mlp" net built with ``tinygrad_jp.nn`` (MLP + CrossEntropyLoss), parameters named
+    ``layers.0.weight``, ...; None when nn cannot be imported. viz itself never needs nn."""
+    try:
+        from . import nn
+        from .random import manual_seed
+    except ImportError:
+        return None
+    manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    sizes = list(sizes or NETS["mlp"].sizes)
+    model = nn.MLP(sizes, activation="sigmoid")
+    x = _named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
+    labels = _named(Tensor._wrap(rng.integers(0, sizes[-1], batch)), "y (labels)")
+    loss = _named(nn.CrossEntropyLoss()(model(x), labels), "loss")
+    return loss, dict(model.named_parameters())
+
+
+def _cli_network(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
+    sizes = _parse_sizes(args.sizes)
+    built = nn_mlp(sizes, args.batch) if args.net == "mlp" else None
+    return built or seed_network(args.net, sizes, args.batch)
+
+
 def run(args: argparse.Namespace) -> int:
     """``tinygrad-jp graph``: draw a seed network's graph into ``--out``."""
     try:
-        loss, params = seed_network(args.net, _parse_sizes(args.sizes), args.batch)
+        loss, params = _cli_network(args)
     except ValueError as error:
         print(f"tinygrad-jp graph: {error}", file=sys.stderr)
         return 2
