@@ -1,0 +1,249 @@
+"""Optimizers: SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam, AdamW; clip_grad_norm_.
+
+Every optimizer reads ``p.grad`` and changes ``p.data`` in place with NumPy (never through
+Tensor ops, so no graph is built and a step costs what hand-written NumPy costs). Gradients
+are never modified: they may be shared between tensors. Each update is the published
+formula, written in the class docstring with g = ∂C/∂θ (plus λθ when weight_decay = λ).
+
+    optimizer = Adam(model.parameters(), lr=1e-3)
+    optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+State = dict[str, Any]
+
+
+class Optimizer:
+    """Base class. Subclasses list their hyperparameter names in ``HYPERPARAMETERS`` and
+    define ``_update(param, grad, state)`` on NumPy arrays (``param`` changed in place)."""
+
+    HYPERPARAMETERS: tuple[str, ...] = ("lr",)
+
+    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+        self.params = _unique(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list "
+                             f"(did you pass model.parameters() of a model without layers?)")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
+                raise TypeError(f"{type(self).__name__}: parameter {i} must be a leaf Tensor "
+                                f"that requires grad (a Parameter)")
+        if lr < 0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr}")
+        self.lr = lr
+        self.state: list[State] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        """Forget the gradients (``grad = None``); call it before each ``backward``."""
+        for p in self.params:
+            p.grad = None
+
+    @no_grad()
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                self._update(p.data, p.grad.data, state)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
+        raise NotImplementedError
+
+    def _with_weight_decay(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """g + λθ (L2 regularisation), as a new array: the gradient itself stays untouched."""
+        decay = getattr(self, "weight_decay", 0.0)
+        return grad + decay * param if decay else grad
+
+    # ----- state dicts --------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """{"hyperparameters": {...}, "state": {"0": {...}, ...}} with copied arrays;
+        ``tinygrad_jp.save`` can write it."""
+        return {
+            "hyperparameters": {name: getattr(self, name) for name in self.HYPERPARAMETERS},
+            "state": {str(i): {k: np.copy(v) if isinstance(v, np.ndarray) else v
+                               for k, v in s.items()} for i, s in enumerate(self.state)},
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned (for the same parameters, in the same order)."""
+        states = state_dict["state"]
+        if len(states) != len(self.params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
+                             f"{len(states)} parameters, this optimizer {len(self.params)}")
+        for i, p in enumerate(self.params):
+            for key, value in states[str(i)].items():
+                if isinstance(value, np.ndarray) and value.shape != p.shape:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} "
+                                     f"of parameter {i} has shape {value.shape}, the "
+                                     f"parameter {p.shape}")
+        for name, value in state_dict["hyperparameters"].items():
+            setattr(self, name, tuple(value) if isinstance(value, (list, tuple)) else value)
+        self.state = [{k: np.array(v) if isinstance(v, np.ndarray) else v
+                       for k, v in states[str(i)].items()} for i in range(len(self.params))]
+
+    def __repr__(self) -> str:
+        hyper = ", ".join(f"{name}={getattr(self, name)}" for name in self.HYPERPARAMETERS)
+        return f"{type(self).__name__}({hyper})"
+
+
+def _unique(params: Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(params, Tensor):
+        raise TypeError("optimizer: give an iterable of parameters, e.g. model.parameters(), "
+                        "not a single Tensor (wrap it in a list)")
+    seen: dict[int, Tensor] = {}
+    for p in params:
+        seen.setdefault(id(p), p)
+    return list(seen.values())
+
+
+class SGD(Optimizer):
+    """θ <- θ - η g. With momentum μ: v <- μ v + g (v = g at the first step), θ <- θ - η v;
+    Nesterov uses g + μ v instead of v (PyTorch's formulation; Hansen's "Momentum"
+    v' = μ v' + η g is the same with v' = η v)."""
+
+    HYPERPARAMETERS = ("lr", "momentum", "nesterov", "weight_decay")
+
+    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if nesterov and momentum <= 0:
+            raise ValueError("SGD: nesterov=True needs momentum > 0")
+        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
+        g = self._with_weight_decay(param, grad)
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g)  # a copy: it is updated in place
+            else:
+                buf *= self.momentum
+                buf += g
+            g = g + self.momentum * buf if self.nesterov else buf
+        param -= self.lr * g
+
+
+class AdaGrad(Optimizer):
+    """Duchi et al. (2011): G <- G + g², θ <- θ - η g / (√G + ε) (PyTorch's ε placement)."""
+
+    HYPERPARAMETERS = ("lr", "eps", "weight_decay")
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, eps: float = 1e-10,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.eps, self.weight_decay = eps, weight_decay
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
+        g = self._with_weight_decay(param, grad)
+        total = state.setdefault("sum", np.zeros_like(param))
+        total += g * g
+        param -= self.lr * g / (np.sqrt(total) + self.eps)
+
+
+class RMSProp(Optimizer):
+    """Hinton (2012): s <- α s + (1 - α) g², θ <- θ - η g / (√s + ε).
+    With momentum μ: b <- μ b + g / (√s + ε), θ <- θ - η b."""
+
+    HYPERPARAMETERS = ("lr", "alpha", "eps", "momentum", "weight_decay")
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.alpha, self.eps = alpha, eps
+        self.momentum, self.weight_decay = momentum, weight_decay
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
+        g = self._with_weight_decay(param, grad)
+        square_avg = state.setdefault("square_avg", np.zeros_like(param))
+        square_avg *= self.alpha
+        square_avg += (1 - self.alpha) * g * g
+        step = g / (np.sqrt(square_avg) + self.eps)
+        if self.momentum:
+            buf = state.setdefault("momentum_buffer", np.zeros_like(param))
+            buf *= self.momentum
+            buf += step
+            step = buf
+        param -= self.lr * step
+
+
+class Adam(Optimizer):
+    """Kingma & Ba (2015), Algorithm 1, with t counted per parameter:
+
+        m <- β1 m + (1 - β1) g,   v <- β2 v + (1 - β2) g²
+        m̂ = m / (1 - β1^t),       v̂ = v / (1 - β2^t)
+        θ <- θ - η m̂ / (√v̂ + ε)
+
+    ``weight_decay`` adds λθ to g (L2); for decoupled decay use AdamW.
+    """
+
+    HYPERPARAMETERS = ("lr", "betas", "eps", "weight_decay")
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
+        g = self._gradient(param, grad)
+        beta1, beta2 = self.betas
+        t = state["step"] = state.get("step", 0) + 1
+        m = state.setdefault("exp_avg", np.zeros_like(param))
+        v = state.setdefault("exp_avg_sq", np.zeros_like(param))
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _gradient(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return self._with_weight_decay(param, grad)
+
+
+class AdamW(Adam):
+    """Loshchilov & Hutter (2019): Adam with decoupled weight decay,
+    θ <- θ (1 - η λ) before the Adam step (the decay does not pass through m and v)."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+    def _gradient(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        param *= 1 - self.lr * self.weight_decay
+        return grad
+
+
+@no_grad()
+def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
+    """Scale all gradients together so their global L2 norm is at most ``max_norm``.
+
+    Returns the norm before clipping. Each ``grad`` is replaced by a scaled copy (never
+    scaled in place: two tensors may share one gradient array).
+    """
+    params = [p for p in _unique(parameters) if p.grad is not None]
+    total = math.sqrt(sum(float(np.sum(np.square(p.grad.data))) for p in params))
+    if total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for p in params:
+            p.grad = Tensor._wrap(p.grad.data * scale)
+    return total
+
+
+from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR  # noqa: E402
+
+__all__ = ["SGD", "AdaGrad", "Adam", "AdamW", "CosineAnnealingLR", "LRScheduler",
+           "Optimizer", "RMSProp", "StepLR", "clip_grad_norm_"]
