@@ -12,18 +12,25 @@ from .autograd import enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .ops.shape import concatenate, stack
 from .random import manual_seed
+from . import nn
+from .io import load, save
+from .compare import compare_gradients
 
 __all__ = [
     "GradcheckError",
     "Tensor",
+    "compare_gradients",
     "concatenate",
     "enable_grad",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "load",
     "manual_seed",
+    "nn",
     "no_grad",
     "numerical_grad",
+    "save",
     "stack",
 ]
