@@ -361,6 +361,22 @@ def test_getitem(data: st.DataObject) -> None:
     check(lambda t: t[index], x[index], x)
 
 
+@SECOND
+@given(data=st.data())
+def test_shape_ops_second_order(data: st.DataObject) -> None:
+    # Shape ops are linear; composed with a cube their backward must itself be differentiable.
+    x = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=3).flatmap(values(SMOOTH)))
+    index = data.draw(index_for(x.shape))
+    check(lambda t: t[index] ** 3, x[index] ** 3, x, second=True)
+    check(lambda t: t.T.reshape(-1) ** 3, x.T.reshape(-1) ** 3, x, second=True)
+    check(lambda t: t.broadcast_to((2, *x.shape)).sum_to(x.shape) ** 3, (2 * x) ** 3, x,
+          second=True)
+    check(lambda t: tg.concatenate([t, t * t]) ** 3, np.concatenate([x, x * x]) ** 3, x,
+          second=True)
+    check(lambda t: tg.stack([t, -t], axis=-1) ** 3, np.stack([x, -x], axis=-1) ** 3, x,
+          second=True)
+
+
 def test_getitem_repeated_indices_accumulate() -> None:
     x = Tensor(np.array([10.0, 20.0, 30.0, 40.0]), requires_grad=True)
     (x[[0, 2, 0, 0]] * Tensor(np.array([1.0, 2.0, 3.0, 4.0]))).sum().backward()
@@ -508,7 +524,7 @@ def test_softmax_cross_entropy_labels(data: st.DataObject, n: int, c: int, reduc
     labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
     onehot = np.eye(c)[labels]
     expected = _cross_entropy(x, onehot, reduction)
-    check(lambda t, y: t.softmax_cross_entropy(y, reduction), expected, x, labels)
+    check(lambda t, y: t.softmax_cross_entropy(y, reduction), expected, x, labels, second=True)
     check(lambda t, y: t.softmax_cross_entropy(y, reduction), expected, x, Tensor(onehot))
 
 
@@ -535,14 +551,17 @@ def test_mse_loss(data: st.DataObject, shape: tuple[int, ...], reduction: str) -
     check(lambda a: a.mse_loss(t, reduction), expected, p)  # an array target
 
 
+@pytest.mark.parametrize("onehot_rows", [False, True])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_softmax_cross_entropy_backward_is_softmax_minus_onehot(reduction: str) -> None:
+def test_softmax_cross_entropy_backward_is_softmax_minus_onehot(reduction: str,
+                                                                 onehot_rows: bool) -> None:
     rng = np.random.default_rng(4)
     n, c = 5, 7
     x = rng.standard_normal((n, c)) * 3
     labels = rng.integers(0, c, n)
     logits = Tensor(x, requires_grad=True)
-    loss = logits.softmax_cross_entropy(labels, reduction=reduction)
+    target = np.eye(c)[labels] if onehot_rows else labels
+    loss = logits.softmax_cross_entropy(target, reduction=reduction)
     upstream = rng.standard_normal(n) if reduction == "none" else 1.0
     loss.backward(None if reduction != "none" else upstream)
 
