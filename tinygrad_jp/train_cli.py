@@ -35,6 +35,7 @@ ACTIVATIONS = ("relu", "sigmoid", "leaky_relu", "tanh")
 OPTIMIZERS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.001, "adamw": 0.001}
 MOMENTUM = 0.9
+NEWLINE = "\n          "  # the file list's indent in the epilog
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -62,11 +63,14 @@ def _sizes(text: str) -> list[int]:
 
 
 def _positive(kind: type) -> Any:
+    """An argparse type: a positive int or float, with a plain-words error otherwise."""
+    noun = "an integer" if kind is int else "a number"
+
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
         if not value > 0:  # also refuses nan
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
@@ -84,9 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
           tinygrad-jp train --activation sigmoid --optimizer sgd --lr 0.5
           tinygrad-jp train --sizes 784,30,10 --epochs 30 --batch-size 10 --optimizer sgd --lr 3
 
-        data: full MNIST is looked for in --data-root, ${ENV_VAR} or ~/.cache/tinygrad_jp
-        (the four files {', '.join(n + '.gz' for n in IDX_NAMES)}), and downloaded
-        there if missing; without it the bundled 5,000-digit sample is used.""")
+        data: full MNIST is looked for in --data-root, ${ENV_VAR} or ~/.cache/tinygrad_jp,
+        as the four files
+          {NEWLINE.join(n + '.gz' for n in IDX_NAMES)}
+        and downloaded there once if missing; without it the bundled 5,000-digit sample
+        is used, with a notice.""")
     add = parser.add_argument
     add("--dataset", choices=DATASETS, default="mnist",
         help="mnist (default), fashion-mnist, or sample (the 5,000+1,000 digits in the package)")
@@ -175,7 +181,7 @@ def build_optimizer(name: str, parameters: Any, lr: float | None) -> Any:
 
 def _save_outputs(out: Path, model: Any, history: Any) -> list[Path]:
     """weights.npz, history.json and (if matplotlib is there) curves.png in ``out``."""
-    from . import save
+    from .io import save
 
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "weights.npz", history.save(out / "history.json")]
