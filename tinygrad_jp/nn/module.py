@@ -13,7 +13,8 @@ written like in PyTorch or DeZero and nothing has to be registered by hand::
         def forward(self, x):
             return self.blocks[0](self.hidden(x).sigmoid()) * self.scale
 
-Dotted names follow the attributes: ``hidden.weight``, ``blocks.0.bias``, ``scale``.
+Dotted names follow the attributes: ``scale``, ``hidden.weight``, ``blocks.0.bias`` (a
+module's own parameters first, then its sub-modules', in assignment order, as in PyTorch).
 """
 
 from __future__ import annotations
