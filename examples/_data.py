@@ -1,0 +1,25 @@
+"""What every MNIST example shares: the data, full or sample, and the tiny settings for tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_jp.train_cli import load_data
+
+TINY_TRAIN, TINY_TEST = 500, 200  # --tiny: this many sample digits, so a test takes a second
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def mnist(tiny: bool) -> tuple[Split, Split, str]:
+    """(x_train, t_train), (x_test, t_test) and the data set's name.
+
+    Full MNIST when it is on disk or downloadable (else the bundled sample, with a loud
+    notice); with ``tiny``, the first digits of the sample and no download attempt.
+    """
+    if tiny:
+        ((x, t), (x_test, t_test)), _ = load_data("sample")
+        name = f"the sample's first {TINY_TRAIN} digits"
+        return (x[:TINY_TRAIN], t[:TINY_TRAIN]), (x_test[:TINY_TEST], t_test[:TINY_TEST]), name
+    (train, test), name = load_data("mnist")
+    return train, test, name

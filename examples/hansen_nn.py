@@ -1,0 +1,39 @@
+"""Seed 000's 784-128-64-10 network in the fewest lines, like its PyTorch and Keras versions.
+
+    python examples/hansen_nn.py              # full MNIST, 10 epochs
+    python examples/hansen_nn.py --tiny       # 500 sample digits, 1 epoch
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from _data import mnist
+
+from tinygrad_jp import manual_seed, nn
+from tinygrad_jp.train import fit
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--tiny", action="store_true", help="500 sample digits, 1 epoch")
+    args = parser.parse_args(argv)
+    (x, t), (x_test, t_test), name = mnist(args.tiny)
+    epochs = 1 if args.tiny else args.epochs
+
+    # The whole network, its training and its test, as in Keras: Dense, compile, fit.
+    manual_seed(0)
+    model = nn.MLP([784, 128, 64, 10], activation="sigmoid")
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=epochs,
+                  batch_size=64, validation=(x_test, t_test), seed=0)
+
+    print(f"test accuracy on {name}: {history['val_accuracy'][-1]:.2%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
