@@ -266,3 +266,14 @@ def test_float32_stays_float32_through_a_network() -> None:
     loss.backward()
     assert loss.dtype == np.float32
     assert w.grad.dtype == np.float32 and b.grad.dtype == np.float32
+
+
+def test_losses_keep_float32_against_float64_numpy_targets() -> None:
+    p = Tensor(np.array([[0.5, 1.5]], dtype=np.float32), requires_grad=True)
+    loss = p.mse_loss(np.array([[1.0, 1.0]]))  # a float64 array, as NumPy makes by default
+    loss.backward()
+    assert loss.dtype == np.float32 and p.grad.dtype == np.float32
+    np.testing.assert_allclose(p.grad.numpy(), [[-0.5, 0.5]])  # 2 (p - t) / 2
+    p.grad = None
+    p.softmax_cross_entropy(np.array([[0.0, 1.0]])).backward()
+    assert p.grad.dtype == np.float32

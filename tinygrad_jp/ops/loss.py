@@ -109,6 +109,9 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     """
     _check_reduction("mse_loss", reduction)
     target = prediction._operand(target)
+    if target.dtype.kind == "f" and target.dtype != prediction.dtype:
+        # A float64 NumPy target must not turn a float32 network's gradients into float64.
+        target = target.astype(prediction.dtype)
     if target.shape != prediction.shape:
         raise ValueError(f"mse_loss: prediction shape {prediction.shape} and target shape "
                          f"{target.shape} differ")
