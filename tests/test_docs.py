@@ -36,7 +36,9 @@ if shutil.which("dot") is None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg",
+    # The pages' console blocks run `tinygrad-jp ...`: the one installed beside this Python.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg",
            "PYTHONWARNINGS": "default"}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
@@ -80,6 +82,9 @@ def test_pages_show_the_numbers_their_code_produced(site: Path) -> None:
     assert "E = 2.0" in page_text(site, "03-loss-gradient-descent")   # seed 001's MSE
     backprop = page_text(site, "04-backprop-by-hand")
     assert "nabla_w が一致: True" in backprop
+    compare = page_text(site, "06-manual-vs-autodiff")
+    assert "result: all equal" in compare and "δ^1              BP2" in compare
+    assert "MISMATCH" not in compare and "FAIL" not in compare
     engine = page_text(site, "10-engine")
     assert "Function は残っている？ [False, False]" in engine
     for page in PAGES:
