@@ -310,3 +310,19 @@ def test_create_graph_keeps_only_what_the_gradient_needs() -> None:
         assert probe_g() is None
     finally:
         gc.enable()
+
+
+def test_hook_of_a_tensor_used_twice_runs_once_with_the_total() -> None:
+    x = leaf([2.0])
+    h = x * 1
+    seen: list[float] = []
+    h.register_hook(lambda g: seen.append(g.item()))
+    (h * 3 + h * h).sum().backward()
+    assert seen == [3 + 2 * 2.0]
+
+
+def test_functional_grad_with_grad_output() -> None:
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    v = np.array([[1.0, -1.0], [0.5, 2.0]])
+    (g,) = tg.grad(x * x, x, grad_output=v)
+    np.testing.assert_array_equal(g.numpy(), 2 * x.numpy() * v)
