@@ -77,8 +77,9 @@ class Optimizer:
         """Restore what ``state_dict`` returned (for the same parameters, in the same order)."""
         states = state_dict["state"]
         if len(states) != len(self.params):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
-                             f"{len(states)} parameters, this optimizer {len(self.params)}")
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state dict has "
+                             f"state for {len(states)} parameters, this optimizer has "
+                             f"{len(self.params)}")
         for i, p in enumerate(self.params):
             for key, value in states[str(i)].items():
                 if isinstance(value, np.ndarray) and value.shape != p.shape:
