@@ -54,7 +54,8 @@ def load(path: PathLike) -> dict[str, Any]:
     """Read a file written by ``save``; raises LoadError (naming the file) if it is not one."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # Our own file object: np.load leaks the one it opens when the zip is unreadable.
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as npz:
             if _META not in npz.files:
                 raise LoadError(f"load: {path} is an .npz file but was not written by "
                                 f"tinygrad_jp.save (no {_META} entry); read it with np.load")
