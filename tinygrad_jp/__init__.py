@@ -8,7 +8,7 @@
 """
 
 from .tensor import Tensor  # noqa: I001  (Tensor first: the modules below import it)
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .ops.shape import concatenate, stack
 from .random import manual_seed
@@ -32,5 +32,6 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "save",
+    "set_grad_enabled",
     "stack",
 ]

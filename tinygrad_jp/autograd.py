@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,41 +41,42 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-@contextlib.contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, enabled
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn recording on or off inside: ``with set_grad_enabled(False): ...``, or as a decorator.
+
+    Re-entrant: a decorated function may call itself, each entry restoring its own state.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> set_grad_enabled:
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
 
 
-class no_grad(contextlib.ContextDecorator):
+class no_grad(set_grad_enabled):
     """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` on a function.
 
     Use it for evaluation and for optimizer updates, where no gradient is wanted.
     """
 
-    def __enter__(self) -> no_grad:
-        self._mode = _grad_mode(False)
-        self._mode.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._mode.__exit__(*exc)
+    def __init__(self) -> None:
+        super().__init__(False)
 
 
-class enable_grad(contextlib.ContextDecorator):
+class enable_grad(set_grad_enabled):
     """Record ops again inside a ``no_grad`` block."""
 
-    def __enter__(self) -> enable_grad:
-        self._mode = _grad_mode(True)
-        self._mode.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._mode.__exit__(*exc)
+    def __init__(self) -> None:
+        super().__init__(True)
 
 
 class Function:
@@ -209,7 +210,7 @@ def run_backward(
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     found: list[Tensor | None] = [None] * (len(inputs) if inputs is not None else 0)
     grads: dict[int, Tensor] = {id(root): _initial_grad(root, grad)}
-    with _grad_mode(create_graph):
+    with set_grad_enabled(create_graph):
         for tensor in reversed(_topological_order(root)):
             g = grads.pop(id(tensor), None)
             if g is None:
