@@ -132,6 +132,8 @@ def _weights_then_zero_bias(fill: Callable[[Tensor], Any]) -> Callable[..., None
 
 
 def _nielsen(weight: Tensor, bias: Tensor | None) -> None:
+    """Nielsen's N(0, 1) for both. (His Network draws all biases first, then all weights;
+    here each layer draws its weight, then its bias: the same distribution, other numbers.)"""
     normal_(weight)
     if bias is not None:
         normal_(bias)
