@@ -39,7 +39,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The pages' console blocks run `tinygrad-jp ...`: the one installed beside this Python.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {**os.environ, "PATH": path, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg",
-           "PYTHONWARNINGS": "default"}
+           "PYTHONWARNINGS": "default", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT,

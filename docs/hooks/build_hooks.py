@@ -10,10 +10,18 @@ the repository's README.md to the site as the page ``readme.md`` (its Python blo
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
-from typing import Any
+import os
+
+# The pages' NumPy work is small matrices: one BLAS thread is as fast, and on a busy machine
+# (CI, tests in parallel) a pool of spinning BLAS threads makes the build tens of times slower.
+# Set before anything imports NumPy (the hooks are loaded with the config, before any page).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import re  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
