@@ -326,3 +326,30 @@ def test_functional_grad_with_grad_output() -> None:
     v = np.array([[1.0, -1.0], [0.5, 2.0]])
     (g,) = tg.grad(x * x, x, grad_output=v)
     np.testing.assert_array_equal(g.numpy(), 2 * x.numpy() * v)
+
+
+def test_a_decorated_no_grad_function_can_call_itself() -> None:
+    """Each entry restores its own state: recursion through @no_grad() and enable_grad."""
+    states: list[bool] = []
+
+    @tg.no_grad()
+    def descend(depth: int) -> None:
+        states.append(tg.is_grad_enabled())
+        with tg.enable_grad():
+            states.append(tg.is_grad_enabled())
+            if depth:
+                descend(depth - 1)
+            states.append(tg.is_grad_enabled())
+
+    descend(2)
+    assert states == [False, True] * 3 + [True] * 3
+    assert tg.is_grad_enabled()
+
+
+def test_a_gradient_takes_its_inputs_dtype() -> None:
+    w = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    scale = np.array([0.5, 0.25])  # float64 data makes the product float64
+    (w * scale).sum().backward()
+    assert (w * scale).dtype == np.float64
+    assert w.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad.numpy(), scale.astype(np.float32))

@@ -277,3 +277,11 @@ def test_losses_keep_float32_against_float64_numpy_targets() -> None:
     p.grad = None
     p.softmax_cross_entropy(np.array([[0.0, 1.0]])).backward()
     assert p.grad.dtype == np.float32
+
+
+def test_builtin_abs_is_the_abs_op() -> None:
+    t = Tensor(np.array([-2.0, 0.5]), requires_grad=True)
+    y = abs(t)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [2.0, 0.5])
+    np.testing.assert_array_equal(t.grad.numpy(), [-1.0, 1.0])

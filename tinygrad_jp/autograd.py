@@ -242,8 +242,12 @@ def _propagate(fn: Function, g: Tensor, grads: dict[int, Tensor], retain_graph: 
     for parent, needs, ig in zip(fn.inputs, fn.needs_input_grad, input_grads):
         if not needs or ig is None:
             continue
+        # A gradient has its input's shape (broadcasting summed back) and dtype (a float32
+        # weight used with a float64 array still gets a float32 .grad).
         if ig.data.shape != parent.data.shape:
             ig = ig.sum_to(parent.data.shape)
+        if ig.data.dtype != parent.data.dtype:
+            ig = ig.astype(parent.data.dtype)
         key = id(parent)
         grads[key] = ig if key not in grads else grads[key] + ig
     if not retain_graph:

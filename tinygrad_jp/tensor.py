@@ -381,6 +381,8 @@ class Tensor:
     def abs(self) -> Tensor:
         return elementwise.Abs.apply(self)
 
+    __abs__ = abs
+
     def sin(self) -> Tensor:
         return elementwise.Sin.apply(self)
 
