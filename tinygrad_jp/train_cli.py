@@ -26,7 +26,8 @@ import numpy as np
 from .datasets import DatasetNotFoundError, load_fashion_mnist, load_mnist, load_mnist_sample
 from .datasets.mnist import ENV_VAR, IDX_NAMES, data_root
 
-__all__ = ["add_arguments", "build_model", "build_optimizer", "load_data", "run"]
+__all__ = ["add_arguments", "build_model", "build_optimizer", "build_scheduler", "load_data",
+           "run"]
 
 INPUTS, CLASSES = 784, 10
 DATASETS = ("mnist", "fashion-mnist", "sample")
@@ -35,6 +36,7 @@ ACTIVATIONS = ("relu", "sigmoid", "leaky_relu", "tanh")
 OPTIMIZERS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.001, "adamw": 0.001}
 MOMENTUM = 0.9
+SCHEDULES = ("cosine", "none")
 NEWLINE = "\n          "  # the file list's indent in the epilog
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -105,6 +107,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="learning rate (default per optimizer: "
              + ", ".join(f"{k} {v:g}" for k, v in OPTIMIZERS.items()) + ")")
     add("--epochs", type=_positive(int), default=10, help="default: 10")
+    add("--schedule", choices=SCHEDULES, default="cosine",
+        help="learning rate over the epochs: cosine (down to 0 at the last epoch; the "
+             "default, worth a few tenths of a percent) or none (constant)")
     add("--batch-size", type=_positive(int), default=64, help="default: 64")
     add("--seed", type=int, default=0, help="same seed, same result to the last digit (default 0)")
     add("--out", type=Path, default=Path("runs/latest"),
@@ -174,6 +179,15 @@ def build_optimizer(name: str, parameters: Any, lr: float | None) -> Any:
     return classes[name](parameters, lr=lr)
 
 
+def build_scheduler(name: str, optimizer: Any, epochs: int) -> Any:
+    """CosineAnnealingLR over ``epochs`` for "cosine", None (a constant rate) for "none"."""
+    if name == "none":
+        return None
+    from .nn import lr_scheduler
+
+    return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+
+
 # ---------------------------------------------------------------------------
 # run
 # ---------------------------------------------------------------------------
@@ -208,20 +222,23 @@ def run(args: argparse.Namespace) -> int:
     manual_seed(args.seed)
     model = build_model(args.sizes, args.activation)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr)
+    scheduler = build_scheduler(args.schedule, optimizer, args.epochs)
     lr = OPTIMIZERS[args.optimizer] if args.lr is None else args.lr
     sizes = "-".join(map(str, args.sizes))
     print(f"training {sizes} ({args.activation}) on {used}: {len(x_train)} digits, "
-          f"{args.optimizer} lr={lr:g}, batch {args.batch_size}, {args.epochs} epochs, "
-          f"seed {args.seed}", file=sys.stderr)
+          f"{args.optimizer} lr={lr:g} ({args.schedule}), batch {args.batch_size}, "
+          f"{args.epochs} epochs, seed {args.seed}", file=sys.stderr)
     try:
         history = fit(model, nn.CrossEntropyLoss(), optimizer, (x_train, t_train),
                       epochs=args.epochs, batch_size=args.batch_size,
-                      validation=(x_test, t_test), seed=args.seed, verbose=not args.quiet)
+                      validation=(x_test, t_test), seed=args.seed, scheduler=scheduler,
+                      verbose=not args.quiet)
     except FloatingPointError as err:
         print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
         return 1
     history.info.update(dataset=used, sizes=args.sizes, activation=args.activation,
-                        optimizer=args.optimizer, lr=lr, batch_size=args.batch_size,
+                        optimizer=args.optimizer, lr=lr, schedule=args.schedule,
+                        batch_size=args.batch_size,
                         seed=args.seed, title=f"{sizes} {args.activation} {args.optimizer} "
                                               f"on {used}")
     written = _save_outputs(args.out, model, history)
