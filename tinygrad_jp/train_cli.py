@@ -34,7 +34,7 @@ DATASETS = ("mnist", "fashion-mnist", "sample")
 ACTIVATIONS = ("relu", "sigmoid", "leaky_relu", "tanh")
 # optimizer -> default learning rate (each one's usual starting point for this network)
 OPTIMIZERS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 0.001,
-              "adam": 0.001, "adamw": 0.001}
+              "adam": 0.002, "adamw": 0.002}
 MOMENTUM = 0.9
 SCHEDULES = ("cosine", "none")
 NEWLINE = "\n          "  # the file list's indent in the epilog
