@@ -143,6 +143,8 @@ class History:
         from .plotting import figure  # matplotlib is imported there, only when asked
 
         fig = figure(ncols=2, width=10.0, height=4.0)
+        from matplotlib.ticker import MaxNLocator  # importable now that figure() worked
+
         loss_ax, acc_ax = fig.axes
         epochs = np.arange(1, self.epochs + 1)
         for ax, kind in ((loss_ax, "loss"), (acc_ax, "accuracy")):
@@ -151,6 +153,7 @@ class History:
                 if values:
                     ax.plot(epochs[: len(values)], values, style, label=label, markersize=3)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
             ax.set_ylabel(kind)
             ax.grid(alpha=0.3)
             if ax.lines:
