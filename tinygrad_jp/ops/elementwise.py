@@ -30,34 +30,34 @@ def _mismatch(op: str, x: np.ndarray, y: np.ndarray, error: ValueError) -> Value
     return error
 
 
-class Add(Function):
+class _Binary(Function):
+    """An element-wise op of two inputs that broadcast, computed by one NumPy ufunc."""
+
+    ufunc: np.ufunc
+
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         try:
-            return x + y
+            return self.ufunc(x, y)
         except ValueError as e:
-            raise _mismatch("add", x, y, e) from None
+            raise _mismatch(self.name.lower(), x, y, e) from None
+
+
+class Add(_Binary):
+    ufunc = np.add
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
         return g, g
 
 
-class Sub(Function):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return x - y
-        except ValueError as e:
-            raise _mismatch("sub", x, y, e) from None
+class Sub(_Binary):
+    ufunc = np.subtract
 
     def backward(self, g: Tensor) -> tuple[Tensor, Tensor | None]:
         return g, (-g if self.needs_input_grad[1] else None)
 
 
-class Mul(Function):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return x * y
-        except ValueError as e:
-            raise _mismatch("mul", x, y, e) from None
+class Mul(_Binary):
+    ufunc = np.multiply
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = self.inputs
@@ -65,12 +65,8 @@ class Mul(Function):
         return (g * y if need_x else None), (g * x if need_y else None)
 
 
-class Div(Function):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return x / y
-        except ValueError as e:
-            raise _mismatch("div", x, y, e) from None
+class Div(_Binary):
+    ufunc = np.true_divide
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         _, y = self.inputs
@@ -79,12 +75,8 @@ class Div(Function):
         return (g / y if need_x else None), (-g * self.output / y if need_y else None)
 
 
-class Pow(Function):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return x**y
-        except ValueError as e:
-            raise _mismatch("pow", x, y, e) from None
+class Pow(_Binary):
+    ufunc = np.power
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = self.inputs
@@ -152,7 +144,7 @@ class Cos(Function):
         return (-g * self.inputs[0].sin(),)
 
 
-class _Select(Function):
+class _Select(_Binary):
     """maximum/minimum: the gradient goes to the chosen input; on ties it is split in half."""
 
     def _share_of_x(self) -> np.ndarray:
@@ -171,22 +163,14 @@ class _Select(Function):
 
 
 class Maximum(_Select):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return np.maximum(x, y)
-        except ValueError as e:
-            raise _mismatch("maximum", x, y, e) from None
+    ufunc = np.maximum
 
     def _share_of_x(self) -> np.ndarray:
         return self._share(self.inputs[0].data > self.inputs[1].data)
 
 
 class Minimum(_Select):
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        try:
-            return np.minimum(x, y)
-        except ValueError as e:
-            raise _mismatch("minimum", x, y, e) from None
+    ufunc = np.minimum
 
     def _share_of_x(self) -> np.ndarray:
         return self._share(self.inputs[0].data < self.inputs[1].data)
