@@ -18,8 +18,14 @@ from .module import Module, Parameter
 
 
 def as_tensor(x: Any) -> Tensor:
-    """Layers accept NumPy arrays as well as Tensors (a data batch needs no gradient)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    """Layers accept NumPy arrays as well as Tensors (a data batch needs no gradient).
+
+    An ndarray is shared, not copied: no layer writes to its input, and copying every batch
+    would cost as much as a small layer's forward pass.
+    """
+    if isinstance(x, Tensor):
+        return x
+    return Tensor.from_numpy(x) if isinstance(x, np.ndarray) else Tensor(x)
 
 
 class Linear(Module):
