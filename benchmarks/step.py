@@ -6,6 +6,11 @@ of this process (other programs on a busy machine disturb it less than wall-cloc
 BLAS pinned to 1 thread and then to the machine's core count (each setting in its own process,
 since BLAS reads its thread count at start-up).
 
+Every ``RESTART`` steps both sides start again from the same initial weights: trained for
+thousands of steps on one batch, the network would memorise it, its float32 numbers would sink
+into subnormals, and subnormal arithmetic (several times slower, on both sides but not evenly)
+would be measured instead of the step.
+
     python benchmarks/step.py            # both thread settings
     python benchmarks/step.py --steps 500
 """
@@ -24,6 +29,7 @@ import numpy as np
 
 SIZES = (784, 128, 64, 10)
 LR = 0.1
+RESTART = 100  # steps between restarts from the initial weights
 
 
 def init_params(seed: int = 0) -> list[np.ndarray]:
@@ -85,18 +91,24 @@ def measure(batch: int, steps: int) -> tuple[float, float]:
     rng = np.random.default_rng(1)
     x = rng.random((batch, SIZES[0]), dtype=np.float32)
     labels = rng.integers(0, SIZES[-1], batch)
-    np_params = init_params()
-    tg_params = [Tensor(p, requires_grad=True) for p in init_params()]
+    initial = init_params()
+    np_params = [p.copy() for p in initial]
+    tg_params = [Tensor(p, requires_grad=True) for p in initial]
     times: dict[str, list[float]] = {"numpy": [], "tensor": []}
     for i in range(steps + 20):
-        for name, step, params in (("numpy", numpy_step, np_params),
-                                   ("tensor", tensor_step, tg_params)):
+        if i % RESTART == 0:
+            check = np.max(np.abs(np_params[0] - tg_params[0].data))
+            assert check < 1e-3, f"the two steps drifted apart: {check}"
+            for a, b, first in zip(np_params, tg_params, initial):
+                a[...] = first
+                b.data[...] = first
+        pair = [("numpy", numpy_step, np_params), ("tensor", tensor_step, tg_params)]
+        # Whichever runs second finds the caches as the first left them: swap every step.
+        for name, step, params in pair if i % 2 else pair[::-1]:
             start = time.process_time()
             step(params, x, labels)
             if i >= 20:  # warm-up steps are not counted
                 times[name].append(time.process_time() - start)
-    check = np.max(np.abs(np_params[0] - tg_params[0].data))
-    assert check < 1e-3, f"the two steps drifted apart: {check}"
     return statistics.median(times["numpy"]) * 1e3, statistics.median(times["tensor"]) * 1e3
 
 

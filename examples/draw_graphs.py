@@ -24,7 +24,7 @@ TINY = {"nielsen": (4, 3, 2), "hansen": (4, 3, 3, 2), "raschka": (4, 3, 2), "lea
 
 
 def second_order() -> Tensor:
-    """dy/dx of y = sigmoid(x) as a graph of its own: y * (1 - y), recorded."""
+    """dy/dx of y = sigmoid(x) as a graph of its own: g * y * (1 - y), recorded as one op."""
     x = Tensor(0.5, requires_grad=True, name="x")
     y = x.sigmoid()
     y.name = "y"

@@ -165,6 +165,19 @@ def test_binary_second_order(name: str, data: st.DataObject,
     check(op, ref(x, y), x, y, second=True)
 
 
+@SECOND
+@given(data=st.data(), shape=SHAPES)
+def test_sigmoid_slope_is_an_op_with_its_own_gradient(data: st.DataObject,
+                                                      shape: tuple[int, ...]) -> None:
+    """Sigmoid's backward g y (1 - y) is one op; its own backward (in g and y) is checked here,
+    to second order, so any order of derivative of sigmoid is right."""
+    from tinygrad_jp.ops.activation import SigmoidSlope
+
+    g = data.draw(values(SMOOTH)(shape))
+    y = data.draw(values(floats(0.05, 0.95))(shape))
+    check(SigmoidSlope.apply, g * y * (1 - y), g, y, second=True)
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 @FIRST
 @given(data=st.data(), shapes=PAIRS)

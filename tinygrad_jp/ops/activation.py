@@ -14,9 +14,16 @@ from .elementwise import constant
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x). For x << 0, e^-x overflows to inf and 1/inf = 0 is the right value, so
-    only the overflow warning is silenced; accurate to the last bit for every x."""
+    only the overflow warning is silenced; accurate to the last bit for every x.
+
+    Computed in place in one new array: four passes over one buffer instead of four buffers,
+    which is what makes it faster than the one-line NumPy expression.
+    """
+    out = np.negative(x, out=np.empty(x.shape, x.dtype if x.dtype.kind == "f" else np.float64))
     with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-x))
+        np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
@@ -35,8 +42,25 @@ class Sigmoid(Function):
         return sigmoid_array(x)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        y = self.output
-        return (g * y * (1 - y),)
+        return (SigmoidSlope.apply(g, self.output),)
+
+
+class SigmoidSlope(Function):
+    """g σ'(x) = g y (1 - y) for y = σ(x): the sigmoid's backward as one op of its own.
+
+    One op that makes one new array, instead of three ops making three, keeps backward as fast
+    as hand-written NumPy; being an op, it has its own backward, so second derivatives work.
+    """
+
+    def forward(self, g: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.subtract(1, y, out=np.empty(y.shape, np.result_type(g, y)))
+        out *= y
+        out *= g
+        return out
+
+    def backward(self, h: Tensor) -> tuple[Tensor, Tensor]:
+        g, y = self.inputs
+        return h * y * (1 - y), h * g * (1 - 2 * y)
 
 
 class ReLU(Function):

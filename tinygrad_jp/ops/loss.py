@@ -105,6 +105,25 @@ def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") 
     return SoftmaxCrossEntropy.apply(logits, target, reduction=reduction)
 
 
+class SquaredError(Function):
+    """(prediction - target)² reduced as asked, in one op; its gradient is 2 (p - t) / n for
+    "mean" (n elements), 2 (p - t) for "sum"."""
+
+    def forward(self, p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+        diff = p - t
+        self.save(diff)
+        return np.asarray(_reduce(np.square(diff), reduction))
+
+    def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        prediction, target = self.inputs
+        # With create_graph the difference must be in the graph; otherwise the saved one is equal.
+        diff = prediction - target if is_grad_enabled() else constant(self.saved[0])
+        n = diff.size if self.attrs["reduction"] == "mean" else 1
+        grad = diff * (g * (2 / n))
+        need_p, need_t = self.needs_input_grad
+        return (grad if need_p else None), (-grad if need_t else None)
+
+
 def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean of (prediction - target)^2 over every element ("mean"), their sum, or each ("none").
 
@@ -119,5 +138,4 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     if target.shape != prediction.shape:
         raise ValueError(f"mse_loss: prediction shape {prediction.shape} and target shape "
                          f"{target.shape} differ")
-    diff = prediction - target
-    return _reduce(diff * diff, reduction)
+    return SquaredError.apply(prediction, target, reduction=reduction)
