@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from tinygrad_jp.train_cli import load_data
@@ -9,6 +11,15 @@ from tinygrad_jp.train_cli import load_data
 TINY_TRAIN, TINY_TEST = 500, 200  # --tiny: this many sample digits, so a test takes a second
 
 Split = tuple[np.ndarray, np.ndarray]
+
+
+def mnist_parser(description: str, epochs: int) -> argparse.ArgumentParser:
+    """The options every MNIST example takes: ``--epochs`` and ``--tiny``; add your own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--tiny", action="store_true",
+                        help=f"{TINY_TRAIN} sample digits, 1 epoch")
+    return parser
 
 
 def mnist(tiny: bool) -> tuple[Split, Split, str]:

@@ -13,14 +13,13 @@ in a table; the seed reports anything from 0% to 95%.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from _data import mnist
+from _data import mnist, mnist_parser
 
 from tinygrad_jp import manual_seed, nn
 from tinygrad_jp.train import fit
@@ -71,11 +70,9 @@ def run(exercise: Exercise, data: tuple, epochs: int) -> tuple[float, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per exercise")
+    parser = mnist_parser(__doc__.splitlines()[0], epochs=3)  # epochs per exercise
     parser.add_argument("--only", nargs="+", choices=list(EXERCISES), default=list(EXERCISES),
                         help="run only these exercises")
-    parser.add_argument("--tiny", action="store_true", help="500 sample digits, 1 epoch")
     args = parser.parse_args(argv)
     train, test, name = mnist(args.tiny)
     epochs = 1 if args.tiny else args.epochs

@@ -6,20 +6,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from _data import mnist
+from _data import mnist, mnist_parser
 
 from tinygrad_jp import manual_seed, nn
 from tinygrad_jp.train import fit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--tiny", action="store_true", help="500 sample digits, 1 epoch")
+    parser = mnist_parser(__doc__.splitlines()[0], epochs=10)
     args = parser.parse_args(argv)
     (x, t), (x_test, t_test), name = mnist(args.tiny)
     epochs = 1 if args.tiny else args.epochs

@@ -10,12 +10,11 @@ seed's kind of network (784-100-10, Leaky ReLU, Adam) and compares with the seed
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
 import numpy as np
-from _data import mnist
+from _data import mnist, mnist_parser
 
 from tinygrad_jp import Tensor, manual_seed, nn
 from tinygrad_jp.datasets import one_hot
@@ -33,9 +32,7 @@ def softmax_ce_gradient_gap(x: np.ndarray, t: np.ndarray, model: nn.Module) -> f
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--tiny", action="store_true", help="500 sample digits, 1 epoch")
+    parser = mnist_parser(__doc__.splitlines()[0], epochs=10)
     args = parser.parse_args(argv)
     (x, t), (x_test, t_test), name = mnist(args.tiny)
     epochs = 1 if args.tiny else args.epochs

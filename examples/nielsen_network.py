@@ -12,11 +12,10 @@ reaches about 95%.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from _data import mnist
+from _data import mnist, mnist_parser
 
 from tinygrad_jp import Tensor, manual_seed, nn
 from tinygrad_jp.datasets import one_hot
@@ -31,10 +30,8 @@ def quadratic_cost(a: Tensor, y: Tensor) -> Tensor:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser = mnist_parser(__doc__.splitlines()[0], epochs=30)
     parser.add_argument("--eta", type=float, default=3.0)
-    parser.add_argument("--tiny", action="store_true", help="500 sample digits, 1 epoch")
     args = parser.parse_args(argv)
     (x, t), (x_test, t_test), name = mnist(args.tiny)
     epochs = 1 if args.tiny else args.epochs
