@@ -25,6 +25,7 @@ def leaf(values: object) -> Tensor:
     lambda x: x * x.exp(),
     lambda x: x.exp() * x,
     lambda x: (x + x.exp().exp()) * x,
+    lambda x: (lambda h: h * h.exp())(x.sin()),  # the same with an intermediate, not a leaf
 ])
 def test_a_tensor_reached_by_paths_of_different_lengths_gets_every_contribution(build) -> None:
     # x reaches the output directly and through a chain of ops; the engine must wait for the
@@ -36,6 +37,28 @@ def test_a_tensor_reached_by_paths_of_different_lengths_gets_every_contribution(
     numeric = (build(Tensor(np.float64(x0 + eps))).item()
                - build(Tensor(np.float64(x0 - eps))).item()) / (2 * eps)
     assert x.grad.item() == pytest.approx(numeric, rel=1e-8)
+
+
+def random_graph(x: Tensor, ops: int, seed: int) -> Tensor:
+    """A tangle of ops over x: each new tensor uses two earlier ones, picked at random."""
+    rng = np.random.default_rng(seed)
+    made = [x]
+    for _ in range(ops):
+        a, b = (made[i] for i in rng.integers(0, len(made), 2))
+        made.append((a * b).sin() if rng.random() < 0.5 else a + b.cos())
+    return made[-1] + made[len(made) // 2]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_backward_order_puts_every_tensor_before_what_it_was_made_from(seed: int) -> None:
+    out = random_graph(leaf(0.5), 40, seed)
+    order = tg.autograd.backward_order(out)
+    position = {id(t): i for i, t in enumerate(order)}
+    assert len(position) == len(order) and order[0] is out
+    for t in order:
+        for parent in t.creator.inputs if t.creator else ():
+            assert position[id(parent)] > position[id(t)]
+    assert tg.gradcheck(lambda x: random_graph(x, 40, seed), [np.array(0.5)])
 
 
 def test_diamond_graph() -> None:

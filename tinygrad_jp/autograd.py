@@ -7,8 +7,8 @@ How one op is recorded::
 
 How gradients flow (``Tensor.backward`` / ``grad``)::
 
-    topological order of the recorded Functions (iterative, linear time)
-    -> for each tensor, newest first: hooks, then Function.backward (written in Tensor ops,
+    the tensors the output depends on, newest first (a topological order: see backward_order)
+    -> for each tensor in turn: hooks, then Function.backward (written in Tensor ops,
        so with ``create_graph=True`` the gradients are themselves recorded)
     -> gradients of broadcast inputs are summed back to the input's shape
     -> leaves (and tensors that called ``retain_grad``) accumulate into ``.grad``
@@ -19,6 +19,7 @@ Nothing here knows an op by name: ops live in ``tinygrad_jp.ops``.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import operator
 import weakref
 from collections.abc import Callable, Sequence
@@ -34,6 +35,8 @@ _grad_enabled = True
 _new_tensor = object.__new__
 _data_of = operator.attrgetter("data")
 _requires_grad_of = operator.attrgetter("requires_grad")
+_seq_of = operator.attrgetter("_seq")
+_next_seq = itertools.count(1).__next__  # numbers the outputs of recorded ops, in order
 
 
 def is_grad_enabled() -> bool:
@@ -140,36 +143,31 @@ class Function:
             if True in needs:
                 fn.inputs, fn.needs_input_grad, fn.attrs = inputs, needs, attrs
                 fn._output_ref = weakref.ref(out)
-                out.requires_grad, out.creator = True, fn
+                out.requires_grad, out.creator, out._seq = True, fn, _next_seq()
         return out
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors that need grad, reachable from ``root``; every tensor after all it depends on.
+def backward_order(root: Tensor) -> list[Tensor]:
+    """The tensors that need grad and that ``root`` depends on, in the order reverse mode
+    visits them: newest first.
 
-    An iterative depth-first search (no recursion limit), each tensor visited once.
+    An op's output is always made after its inputs, so the order in which ops ran, reversed,
+    is a topological order: every tensor comes before all it depends on, so its gradient is
+    complete (every use has sent its part) when its turn comes. Ops number their outputs as
+    they run (``_seq``); leaves, numbered 0, come last. One pass collects the tensors (no
+    recursion, each visited once) and a sort orders them.
     """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    found = {id(root): root}
+    stack = [root]
     while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        # Marked when expanded, not when pushed: a tensor pushed early by a short path (x in
-        # x * x.exp()) must still come after the tensors a longer path reaches first.
-        if id(tensor) in seen:
-            continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        fn = tensor.creator
+        fn = stack.pop().creator
         if fn is None:
             continue
         for parent in fn.inputs:
-            if parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
-    return order
+            if parent.requires_grad and id(parent) not in found:
+                found[id(parent)] = parent
+                stack.append(parent)
+    return sorted(found.values(), key=_seq_of, reverse=True)
 
 
 def _initial_grad(root: Tensor, grad: Tensor | np.ndarray | float | None) -> Tensor:
@@ -211,7 +209,7 @@ def run_backward(
     found: list[Tensor | None] = [None] * (len(inputs) if inputs is not None else 0)
     grads: dict[int, Tensor] = {id(root): _initial_grad(root, grad)}
     with set_grad_enabled(create_graph):
-        for tensor in reversed(_topological_order(root)):
+        for tensor in backward_order(root):
             g = grads.pop(id(tensor), None)
             if g is None:
                 continue

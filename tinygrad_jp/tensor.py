@@ -60,6 +60,7 @@ class Tensor:
     requires_grad: bool = False
     _hooks: list[Callable] | None = None
     _retains_grad: bool = False
+    _seq: int = 0  # when an op made it (autograd.backward_order); 0 for leaves
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:

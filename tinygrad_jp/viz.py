@@ -37,7 +37,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .autograd import Function
+from .autograd import Function, backward_order
 from .tensor import Tensor
 
 __all__ = [
@@ -181,12 +181,6 @@ def forward_order(root: Tensor) -> list[Tensor]:
             fn = tensor.creator
             stack += [(p, False) for p in reversed(fn.inputs if fn else ()) if id(p) not in done]
     return order
-
-
-def backward_order(root: Tensor) -> list[Tensor]:
-    """The tensors reverse mode visits from ``root``, in the engine's own order."""
-    from .autograd import _topological_order
-    return list(reversed(_topological_order(root)))
 
 
 def _param_names(params: Params) -> dict[int, str]:

@@ -52,28 +52,29 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
-        shifted = x - x.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        log_p = shifted - np.log(total)
-        labelled = t.dtype.kind in "iu"
-        losses = -log_p[np.arange(len(x)), t] if labelled else -(t * log_p).sum(axis=1)
-        self.save(e / total, log_p)
+        shifted = x - x.max(axis=1, keepdims=True)  # exp never overflows
+        probs = np.exp(shifted)
+        total = probs.sum(axis=1, keepdims=True)
+        if t.dtype.kind in "iu":  # -log p_label = log Σ e^shifted - shifted_label
+            losses = np.log(total[:, 0]) - shifted[np.arange(len(x)), t]
+        else:
+            losses = -(t * (shifted - np.log(total))).sum(axis=1)
+        probs /= total
+        self.save(probs)
         return np.asarray(_reduce(losses, reduction))
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         logits, target = self.inputs
-        probs, log_p = self.saved
-        n = logits.shape[0]
-        scale = self._scale(g, n)
+        (probs,) = self.saved
+        scale = self._scale(g, logits.shape[0])
         # With create_graph the softmax must be in the graph; otherwise the saved one is equal.
         recorded = is_grad_enabled()
         gx = gt = None
         if self.needs_input_grad[0]:
             p = logits.softmax(axis=1) if recorded else constant(probs)
             gx = (p - self._as_rows(target, probs)) * scale
-        if self.needs_input_grad[1]:
-            gt = -(logits.log_softmax(axis=1) if recorded else constant(log_p)) * scale
+        if self.needs_input_grad[1]:  # rows as a differentiable input: rare, not optimised
+            gt = -logits.log_softmax(axis=1) * scale
         return gx, gt
 
     def _scale(self, g: Tensor, n: int) -> Tensor:
