@@ -68,6 +68,36 @@ def test_sequential_applies_in_order_and_indexes() -> None:
     assert len(seq) == 3 and seq[0] is a and seq[-1] is b and list(seq)[1] is seq[1]
 
 
+def test_module_list_registers_its_modules_for_a_hand_written_loop() -> None:
+    class Residual(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = nn.ModuleList(nn.Linear(3, 3, dtype=np.float64) for _ in range(2))
+            self.blocks.append(nn.Linear(3, 3, dtype=np.float64))
+
+        def forward(self, x: Tensor) -> Tensor:
+            for block in self.blocks:
+                x = x + block(x).tanh()
+            return x
+
+    model = Residual()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [f"blocks.{i}.{p}" for i in range(3) for p in ("weight", "bias")]
+    assert len(model.blocks) == 3 and model.blocks[-1] is list(model.blocks)[2]
+    x = rows(k=3)
+    expected = x
+    for block in model.blocks:
+        expected = expected + np.tanh(expected @ block.weight.numpy().T + block.bias.numpy())
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-14)
+    loaded = Residual()
+    loaded.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    with pytest.raises(IndexError):
+        model.blocks[3]
+    with pytest.raises(NotImplementedError, match="ModuleList: define forward"):
+        model.blocks(x)
+
+
 def test_mlp_forward_is_the_seed_network() -> None:
     model = nn.MLP([4, 3, 2], activation="relu", output_activation="softmax", dtype=np.float64)
     (w1, b1), (w2, b2) = [(layer.weight.numpy(), layer.bias.numpy()) for layer in model.layers]

@@ -5,7 +5,7 @@ Every layer works on row batches: x has shape (N, features), one example per row
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,18 +60,26 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class Sequential(Module):
-    """Modules applied one after another; they are named "0", "1", ... like in PyTorch."""
+class ModuleList(Module):
+    """A list of modules, registered under the names "0", "1", ... (``blocks.0.weight``).
 
-    def __init__(self, *modules: Module) -> None:
+    For networks that loop over their layers in their own ``forward``; it has no forward
+    of its own (``Sequential`` is the one that chains its modules).
+    """
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         self._length = 0
-        for module in modules:
-            self.append(module)
+        self.extend(modules)
 
-    def append(self, module: Module) -> Sequential:
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(self._length), module)
         self._length += 1
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
         return self
 
     def __len__(self) -> int:
@@ -82,6 +90,13 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return (self[i] for i in range(self._length))
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another; they are named "0", "1", ... like in PyTorch."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
         for module in self:
