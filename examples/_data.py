@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -20,6 +21,16 @@ def mnist_parser(description: str, epochs: int) -> argparse.ArgumentParser:
     parser.add_argument("--tiny", action="store_true",
                         help=f"{TINY_TRAIN} sample digits, 1 epoch")
     return parser
+
+
+def parse_and_load(parser: argparse.ArgumentParser, argv: Sequence[str] | None
+                   ) -> tuple[argparse.Namespace, Split, Split, str]:
+    """Parse the options and load the data: args, train, test and the data set's name.
+    ``--tiny`` also means one epoch (``args.epochs`` is set to 1)."""
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.epochs = 1
+    return (args, *mnist(args.tiny))
 
 
 def mnist(tiny: bool) -> tuple[Split, Split, str]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from _data import mnist, mnist_parser
+from _data import mnist_parser, parse_and_load
 
 from tinygrad_jp import manual_seed, nn
 from tinygrad_jp.train import fit
@@ -73,16 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = mnist_parser(__doc__.splitlines()[0], epochs=3)  # epochs per exercise
     parser.add_argument("--only", nargs="+", choices=list(EXERCISES), default=list(EXERCISES),
                         help="run only these exercises")
-    args = parser.parse_args(argv)
-    train, test, name = mnist(args.tiny)
-    epochs = 1 if args.tiny else args.epochs
+    args, train, test, name = parse_and_load(parser, argv)
     if args.tiny:  # eight trainings, four of them one digit per step: fewer digits still
         train, name = (train[0][:TINY_DIGITS], train[1][:TINY_DIGITS]), f"{TINY_DIGITS} digits"
 
-    print(f"{epochs} epoch(s) each on {name}")
+    print(f"{args.epochs} epoch(s) each on {name}")
     print(f"{'exercise':<58} {'test acc':>8} {'seconds':>8}")
     for key in args.only:
-        accuracy, seconds = run(EXERCISES[key], (train, test), epochs)
+        accuracy, seconds = run(EXERCISES[key], (train, test), args.epochs)
         print(f"{EXERCISES[key].title:<58} {accuracy:>8.2%} {seconds:>8.1f}")
     return 0
 

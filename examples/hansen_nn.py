@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from _data import mnist, mnist_parser
+from _data import mnist_parser, parse_and_load
 
 from tinygrad_jp import manual_seed, nn
 from tinygrad_jp.train import fit
@@ -17,15 +17,13 @@ from tinygrad_jp.train import fit
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = mnist_parser(__doc__.splitlines()[0], epochs=10)
-    args = parser.parse_args(argv)
-    (x, t), (x_test, t_test), name = mnist(args.tiny)
-    epochs = 1 if args.tiny else args.epochs
+    args, (x, t), (x_test, t_test), name = parse_and_load(parser, argv)
 
     # The whole network, its training and its test, as in Keras: Dense, compile, fit.
     manual_seed(0)
     model = nn.MLP([784, 128, 64, 10], activation="sigmoid")
     optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=epochs,
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=args.epochs,
                   batch_size=64, validation=(x_test, t_test), seed=0)
 
     print(f"test accuracy on {name}: {history['val_accuracy'][-1]:.2%}")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 import numpy as np
-from _data import mnist, mnist_parser
+from _data import mnist_parser, parse_and_load
 
 from tinygrad_jp import Tensor, manual_seed, nn
 from tinygrad_jp.datasets import one_hot
@@ -33,9 +33,7 @@ def softmax_ce_gradient_gap(x: np.ndarray, t: np.ndarray, model: nn.Module) -> f
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = mnist_parser(__doc__.splitlines()[0], epochs=10)
-    args = parser.parse_args(argv)
-    (x, t), (x_test, t_test), name = mnist(args.tiny)
-    epochs = 1 if args.tiny else args.epochs
+    args, (x, t), (x_test, t_test), name = parse_and_load(parser, argv)
 
     manual_seed(0)
     model = nn.MLP([784, 100, 10], activation="leaky_relu", init="he")
@@ -43,10 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dL/dz vs (softmax - teacher)/N: max difference {gap:.1e}")
 
     optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=epochs,
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=args.epochs,
                   batch_size=100, validation=(x_test, t_test), seed=0)
     accuracy = history["val_accuracy"][-1]
-    print(f"test accuracy after {epochs} epoch(s) on {name}: {accuracy:.2%} "
+    print(f"test accuracy after {args.epochs} epoch(s) on {name}: {accuracy:.2%} "
           f"(the seed: about {SEED_ACCURACY:.0%})")
     return 0
 

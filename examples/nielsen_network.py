@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from _data import mnist, mnist_parser
+from _data import mnist_parser, parse_and_load
 
 from tinygrad_jp import Tensor, manual_seed, nn
 from tinygrad_jp.datasets import one_hot
@@ -32,15 +32,13 @@ def quadratic_cost(a: Tensor, y: Tensor) -> Tensor:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = mnist_parser(__doc__.splitlines()[0], epochs=30)
     parser.add_argument("--eta", type=float, default=3.0)
-    args = parser.parse_args(argv)
-    (x, t), (x_test, t_test), name = mnist(args.tiny)
-    epochs = 1 if args.tiny else args.epochs
+    args, (x, t), (x_test, t_test), name = parse_and_load(parser, argv)
 
     manual_seed(0)
     net = nn.MLP([784, 30, 10], activation="sigmoid", output_activation="sigmoid",
                  init="nielsen")
     optimizer = nn.optim.SGD(net.parameters(), lr=args.eta)
-    history = fit(net, quadratic_cost, optimizer, (x, one_hot(t)), epochs=epochs,
+    history = fit(net, quadratic_cost, optimizer, (x, one_hot(t)), epochs=args.epochs,
                   batch_size=10, validation=(x_test, one_hot(t_test)), seed=0)
     for j, accuracy in enumerate(history["val_accuracy"]):
         print(f"Epoch {j}: {round(accuracy * len(x_test))} / {len(x_test)}")
