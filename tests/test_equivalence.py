@@ -137,11 +137,16 @@ def case(request: pytest.FixtureRequest) -> Case:
     return request.param
 
 
-def test_forward_z_and_a_match(case: Case) -> None:
+@pytest.fixture
+def passes(case: Case) -> tuple[tuple, tuple]:
+    """(hand, autodiff): each (zs, activations, deltas, grads) of the twins on one batch."""
     ref, model = twin(case)
     x, y = batch(model.sizes[0], model.sizes[-1], 16)
-    h_zs, h_as, _, _ = hand(case, ref, x, y)
-    a_zs, a_as, _, _ = autodiff(case, model, x, y)
+    return hand(case, ref, x, y), autodiff(case, model, x, y)
+
+
+def test_forward_z_and_a_match(case: Case, passes: tuple[tuple, tuple]) -> None:
+    (h_zs, h_as, _, _), (a_zs, a_as, _, _) = passes
     assert len(a_zs) == len(h_zs) and len(a_as) == len(h_as) == len(h_zs) + 1
     for l, (z_auto, z_hand) in enumerate(zip(a_zs, h_zs), start=1):
         assert_close(z_auto, z_hand, f"z {case.name} l={l}")
@@ -149,21 +154,16 @@ def test_forward_z_and_a_match(case: Case) -> None:
         assert_close(a_auto, a_hand, f"a {case.name} l={l}")
 
 
-def test_deltas_by_retain_grad_match_the_hand_formula(case: Case) -> None:
-    ref, model = twin(case)
-    x, y = batch(model.sizes[0], model.sizes[-1], 16)
-    _, _, h_deltas, _ = hand(case, ref, x, y)
-    _, _, a_deltas, _ = autodiff(case, model, x, y)
-    assert len(a_deltas) == len(h_deltas) == len(model.layers)
+def test_deltas_by_retain_grad_match_the_hand_formula(case: Case,
+                                                     passes: tuple[tuple, tuple]) -> None:
+    (_, _, h_deltas, h_grads), (_, _, a_deltas, _) = passes
+    assert len(a_deltas) == len(h_deltas) == len(h_grads)
     for l, (d_auto, d_hand) in enumerate(zip(a_deltas, h_deltas), start=1):
         assert_close(d_auto, d_hand, f"delta {case.name} l={l}")
 
 
-def test_parameter_gradients_match(case: Case) -> None:
-    ref, model = twin(case)
-    x, y = batch(model.sizes[0], model.sizes[-1], 16)
-    *_, h_grads = hand(case, ref, x, y)
-    *_, a_grads = autodiff(case, model, x, y)
+def test_parameter_gradients_match(case: Case, passes: tuple[tuple, tuple]) -> None:
+    (*_, h_grads), (*_, a_grads) = passes
     for l, ((gw, gb), (hw, hb)) in enumerate(zip(a_grads, h_grads, strict=True), start=1):
         assert_close(gw, hw, f"grad {case.name} weight l={l}")
         assert (gb is None) == (hb is None)
