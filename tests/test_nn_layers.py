@@ -271,3 +271,20 @@ def test_example_784_128_64_10_trains_with_tiny_settings(capsys) -> None:
     assert 0.0 <= accuracy <= 1.0
     assert "test accuracy after one epoch" in capsys.readouterr().out
     assert accuracy > 0.3  # 500 digits, 16 steps: already well above chance (0.1)
+
+
+# ----- slicing ModuleList and Sequential ----------------------------------------------------
+def test_slices_give_a_module_list_or_a_sequential_of_the_same_modules() -> None:
+    model = nn.MLP([4, 3, 3, 2], dtype=np.float64)
+    assert isinstance(model.layers, nn.ModuleList)
+    head = model.layers[1:]
+    assert type(head) is nn.ModuleList and len(head) == 2
+    assert head[0] is model.layers[1] and head[1] is model.layers[2]
+    assert [name for name, _ in head.named_parameters()][:2] == ["0.weight", "0.bias"]
+    assert list(model.layers[::-1]) == list(reversed(list(model.layers)))
+    assert len(model.layers[5:]) == 0
+    seq = nn.Sequential(nn.Linear(4, 3, dtype=np.float64), nn.Tanh(), nn.Sigmoid())
+    tail = seq[1:]
+    assert type(tail) is nn.Sequential and tail[0] is seq[1] and tail[1] is seq[2]
+    x = rows()
+    np.testing.assert_array_equal(tail(seq[0](x)).numpy(), seq(x).numpy())

@@ -195,8 +195,10 @@ def test_repr_shows_the_tree() -> None:
     text = repr(nn.MLP([784, 30, 10]))
     assert text.splitlines() == [
         "MLP(sizes=[784, 30, 10]",
-        "  (layers.0): Linear(in_features=784, out_features=30, bias=True)",
-        "  (layers.1): Linear(in_features=30, out_features=10, bias=True)",
+        "  (layers): ModuleList(",
+        "    (0): Linear(in_features=784, out_features=30, bias=True)",
+        "    (1): Linear(in_features=30, out_features=10, bias=True)",
+        "  )",
         "  (activation): Sigmoid()",
         "  (output_activation): Identity()",
         ")",

@@ -1,4 +1,5 @@
-"""Layers: Linear, Sequential, MLP (the seeds' ``Network(sizes)``), activations, Dropout.
+"""Layers: Linear, ModuleList, Sequential, MLP (the seeds' ``Network(sizes)``), activations,
+Flatten, Dropout.
 
 Every layer works on row batches: x has shape (N, features), one example per row.
 """
@@ -85,7 +86,10 @@ class ModuleList(Module):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, index: int) -> Module:
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at ``index``; a slice gives a ModuleList of those modules (not copies)."""
+        if isinstance(index, slice):
+            return ModuleList(self[i] for i in range(self._length)[index])
         return getattr(self, str(range(self._length)[index]))
 
     def __iter__(self) -> Iterator[Module]:
@@ -97,6 +101,11 @@ class Sequential(ModuleList):
 
     def __init__(self, *modules: Module) -> None:
         super().__init__(modules)
+
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at ``index``; a slice gives a Sequential of those modules (not copies)."""
+        item = super().__getitem__(index)
+        return Sequential(*item) if isinstance(index, slice) else item
 
     def forward(self, x: Any) -> Any:
         for module in self:
@@ -224,7 +233,8 @@ def make_activation(activation: str | Module | None) -> Module:
 
 class MLP(Module):
     """A fully connected network, the seeds' ``Network(sizes)``: sizes = [784, 30, 10] makes
-    ``layers.0 = Linear(784, 30)`` and ``layers.1 = Linear(30, 10)``.
+    the ModuleList ``layers`` of ``Linear(784, 30)`` and ``Linear(30, 10)`` (``layers.0``,
+    ``layers.1``).
 
     Forward, for rows x (N, sizes[0]): z^l = a^{l-1} W_lᵀ + b_l, a^l = activation(z^l) on
     hidden layers and output_activation(z^L) (None: the logits z^L, for CrossEntropyLoss)
@@ -240,8 +250,8 @@ class MLP(Module):
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
         self.sizes = list(sizes)
-        self.layers = [Linear(n_in, n_out, bias=bias, dtype=dtype, init=init)
-                       for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        self.layers = ModuleList(Linear(n_in, n_out, bias=bias, dtype=dtype, init=init)
+                                 for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))
         self.activation = make_activation(activation)
         self.output_activation = make_activation(output_activation)
 
