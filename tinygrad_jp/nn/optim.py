@@ -27,9 +27,9 @@ class Optimizer:
     """Base class. Subclasses list their hyperparameter names in ``HYPERPARAMETERS`` and
     define ``_update(param, grad, state)`` on NumPy arrays (``param`` changed in place)."""
 
-    HYPERPARAMETERS: tuple[str, ...] = ("lr",)
+    HYPERPARAMETERS: tuple[str, ...] = ("lr", "weight_decay")
 
-    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: float, weight_decay: float = 0.0) -> None:
         self.params = _unique(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list "
@@ -40,7 +40,7 @@ class Optimizer:
                                 f"that requires grad (a Parameter)")
         if lr < 0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate {lr}")
-        self.lr = lr
+        self.lr, self.weight_decay = lr, weight_decay
         self.state: list[State] = [{} for _ in self.params]
 
     def zero_grad(self) -> None:
@@ -59,9 +59,9 @@ class Optimizer:
         raise NotImplementedError
 
     def _with_weight_decay(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """g + λθ (L2 regularisation), as a new array: the gradient itself stays untouched."""
-        decay = getattr(self, "weight_decay", 0.0)
-        return grad + decay * param if decay else grad
+        """The g the update uses: g + λθ (L2 regularisation), as a new array (the gradient
+        itself stays untouched); g as is when λ = 0."""
+        return grad + self.weight_decay * param if self.weight_decay else grad
 
     # ----- state dicts --------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -115,10 +115,10 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
-        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+        self.momentum, self.nesterov = momentum, nesterov
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -140,8 +140,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, eps: float = 1e-10,
                  weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
-        self.eps, self.weight_decay = eps, weight_decay
+        super().__init__(params, lr, weight_decay)
+        self.eps = eps
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -163,9 +163,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
-        self.alpha, self.eps = alpha, eps
-        self.momentum, self.weight_decay = momentum, weight_decay
+        super().__init__(params, lr, weight_decay)
+        self.alpha, self.eps, self.momentum = alpha, eps, momentum
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -200,13 +199,13 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         if not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
+        self.betas, self.eps = tuple(betas), eps
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
-        g = self._gradient(param, grad)
+        g = self._with_weight_decay(param, grad)
         beta1, beta2 = self.betas
         t = state["step"] = state.get("step", 0) + 1
         m = state.setdefault("exp_avg", np.zeros_like(param))
@@ -228,9 +227,6 @@ class Adam(Optimizer):
         step /= denominator
         param -= step
 
-    def _gradient(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return self._with_weight_decay(param, grad)
-
 
 class AdamW(Adam):
     """Loshchilov & Hutter (2019): Adam with decoupled weight decay,
@@ -241,7 +237,8 @@ class AdamW(Adam):
                  weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def _gradient(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def _with_weight_decay(self, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Decoupled: θ <- θ (1 - η λ) in place, and g as is for the Adam step."""
         param *= 1 - self.lr * self.weight_decay
         return grad
 
