@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
+from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 
 State = dict[str, Any]
 
@@ -258,8 +259,6 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
             p.grad = Tensor._wrap(p.grad.data * scale)
     return total
 
-
-from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR  # noqa: E402
 
 __all__ = ["SGD", "AdaGrad", "Adam", "AdamW", "CosineAnnealingLR", "LRScheduler",
            "Optimizer", "RMSProp", "StepLR", "clip_grad_norm_"]
