@@ -123,6 +123,9 @@ def test_parameter_requires_grad_and_keeps_numpy_dtype() -> None:
     p = nn.Parameter(np.array([1.0, 2.0]))
     assert p.requires_grad and p.is_leaf and p.dtype == np.float64
     assert nn.Parameter([1.0]).dtype == np.float32
+    assert nn.Parameter([1.0], np.float64, name="w").dtype == np.float64
+    with pytest.raises(TypeError, match="requires_grad"):
+        nn.Parameter([1.0], requires_grad=False)  # type: ignore[call-arg]
     assert repr(p).startswith("Parameter containing:\nTensor([1., 2.]")
     with pytest.raises(TypeError, match="floating-point"):
         nn.Parameter(np.array([1, 2]))

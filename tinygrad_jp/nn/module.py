@@ -33,13 +33,12 @@ ForwardHook = Callable[["Module", tuple, Any], Any]
 class Parameter(Tensor):
     """A Tensor that a Module owns and an optimizer updates: it always requires grad.
 
-    ``Parameter(data, name=None)``: ``data`` is an array, list or Tensor (copied); NumPy data
-    keeps its dtype (float64 stays float64), Python floats become float32.
+    ``Parameter(data, dtype=None, name=None)``: ``data`` is an array, list or Tensor
+    (copied); NumPy data keeps its dtype (float64 stays float64), Python floats become float32.
     """
 
-    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None,
-                 name: str | None = None) -> None:
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    def __init__(self, data: Any, dtype: Any = None, name: str | None = None) -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
