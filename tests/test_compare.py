@@ -160,3 +160,23 @@ def test_cli_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert "784" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["compare", "--net", "lenet"])
+
+
+def test_labels_outside_the_classes_are_refused() -> None:
+    for labels in (np.array([0, 1, 3, 0, 1, 2]), np.array([0, -1, 2, 0, 1, 2])):
+        with pytest.raises(ValueError, match=r"labels must lie in 0\.\.2"):
+            compare_gradients(NielsenNetwork([5, 4, 3], rng=0), X, labels)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_forward_rows_pass_for_every_network(name: str) -> None:
+    """a^L of the nn side (the model's output, softmax-ed for logits) equals the reference's."""
+    reference = NETWORKS[name]()
+    table = compare_gradients(reference, X, LABELS, forward=True)
+    last = len(reference.to_linear(reference.params))
+    a_last = {r.quantity: r for r in table.rows}[f"a^{last}"]
+    columns = reference.convention == "columns"
+    output = reference.forward(X.T if columns else X).output
+    assert a_last.shape == (len(X), 3)
+    assert a_last.autodiff_norm == pytest.approx(np.linalg.norm(output), rel=1e-12)
+    assert table.passed and a_last.max_rel_diff < 1e-12

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from . import nn
-from .datasets import load_mnist_sample, one_hot
+from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
+from .reference._data import as_one_hot
 from .tensor import Tensor
 
 ReferenceNetwork = NielsenNetwork | HansenNetwork | RaschkaMLP | LeakyReluAdamNetwork
@@ -108,7 +109,7 @@ class Equivalent:
 
     model: nn.MLP
     loss: nn.Module
-    final: nn.Module  # z^L -> a^L when the model outputs logits for a fused loss
+    final: nn.Module  # model output -> a^L: softmax when the model outputs logits for a fused loss
     cost: str  # the cost C both sides differentiate, for the title
 
 
@@ -172,7 +173,7 @@ def autodiff_pass(eq: Equivalent, x: np.ndarray, target: np.ndarray) -> Pass:
         for handle in handles:
             handle.remove()
     eq.loss(out, target).backward()
-    a_last = eq.final(zs[-1]) if isinstance(eq.model.output_activation, nn.Identity) else out
+    a_last = eq.final(out)
     return Pass(zs=[z.data for z in zs],
                 activations=[a.data for a in [*inputs, a_last]],
                 deltas=[z.grad.data for z in zs],
@@ -181,7 +182,7 @@ def autodiff_pass(eq: Equivalent, x: np.ndarray, target: np.ndarray) -> Pass:
 
 def hand_pass(reference: ReferenceNetwork, x: np.ndarray, target: np.ndarray) -> Pass:
     """The reference's ``trace_backprop``, in rows and with nn parameter names."""
-    columns = getattr(reference, "convention", "rows") == "columns"
+    columns = reference.convention == "columns"
     result = (reference.trace_backprop(x.T, target.T) if columns
               else reference.trace_backprop(x, target))
 
@@ -204,11 +205,6 @@ def _row(quantity: str, formula: str, hand: np.ndarray, auto: np.ndarray,
                          float(np.linalg.norm(auto)), diff, rel, rel <= rtol)
 
 
-def _as_target(y: Any, n_out: int) -> np.ndarray:
-    y = np.asarray(y)
-    return one_hot(y, n_out).astype(np.float64) if y.ndim == 1 else y.astype(np.float64)
-
-
 def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: float = 1e-9,
                       forward: bool = False) -> GradientComparison:
     """Hand-derived vs autodiff for one batch: one row per layer (δ^l) and per parameter.
@@ -223,7 +219,7 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
     """
     x = np.asarray(x, dtype=np.float64)
     eq = equivalent_model(reference)
-    target = _as_target(y, eq.model.sizes[-1])
+    target = as_one_hot(y, eq.model.sizes[-1])
     hand, auto = hand_pass(reference, x, target), autodiff_pass(eq, x, target)
     n = len(hand.zs)
     table = GradientComparison(f"{type(reference).__name__} {eq.model.sizes}, batch {len(x)}, "

@@ -23,12 +23,20 @@ def as_rng(rng: Seed) -> np.random.Generator:
 
 
 def as_one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """(N,) integer labels -> (N, n_classes) float64 one-hot; (N, k) is returned as float64."""
+    """(N,) integer labels -> (N, n_classes) float64 one-hot; (N, k) is returned as float64.
+
+    Raises ValueError for labels outside 0..n_classes-1 (a negative label would otherwise
+    silently index from the end).
+    """
     y = np.asarray(y)
     if y.ndim == 2:
         return y.astype(np.float64, copy=False)
-    out = np.zeros((y.shape[0], n_classes))
-    out[np.arange(y.shape[0]), y.astype(np.int64)] = 1.0
+    labels = y.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {labels.min()}.."
+                         f"{labels.max()}")
+    out = np.zeros((labels.shape[0], n_classes))
+    out[np.arange(labels.shape[0]), labels] = 1.0
     return out
 
 
