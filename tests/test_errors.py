@@ -123,6 +123,13 @@ def test_index_out_of_range_names_shape_and_index() -> None:
         t(3)[np.array([True, False])]  # mask of the wrong length
 
 
+def test_index_error_names_the_op_and_the_index() -> None:
+    with pytest.raises(IndexError, match=r"getitem: .*" + re.escape("shape (2, 3) with 'a'")):
+        t(2, 3)["a"]
+    with pytest.raises(IndexError, match=r"getitem: .*too many indices"):
+        t(2, 3)[0, 0, 0]
+
+
 # ---- losses -----------------------------------------------------------------------------------
 
 def test_label_out_of_range_says_which_and_the_valid_range() -> None:

@@ -476,7 +476,7 @@ class Tensor:
         return shape_ops.BroadcastTo.apply(self, shape=_shape_arg(shape))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return shape_ops.GetItem.apply(self, index=shape_ops.as_index(index, self.shape))
+        return shape_ops.GetItem.apply(self, index=shape_ops.as_index(index))
 
     # ----- activations (ops/activation.py) ----------------------------------------------------
     def sigmoid(self) -> Tensor:

@@ -98,15 +98,11 @@ class BroadcastTo(Function):
         return (g.sum_to(self.inputs[0].shape),)
 
 
-def as_index(index: Any, shape: tuple[int, ...]) -> Any:
-    """Turn Tensors and lists inside an index into arrays, and check it against ``shape``."""
+def as_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into arrays (GetItem checks it when it runs)."""
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(p.data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list)
                   else p for p in parts)
-    try:
-        np.empty(shape, dtype=np.bool_)[parts]  # validates bounds and types, nothing copied
-    except (IndexError, TypeError) as e:
-        raise IndexError(f"indexing a tensor of shape {shape} with {index!r}: {e}") from None
     return parts if isinstance(index, tuple) else parts[0]
 
 
@@ -117,7 +113,11 @@ def _is_advanced(index: Any) -> bool:
 
 class GetItem(Function):
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
-        return x[index]
+        try:
+            return x[index]
+        except (IndexError, TypeError) as e:  # checked here: the common path pays nothing
+            raise IndexError(f"getitem: cannot index a tensor of shape {x.shape} with "
+                             f"{index!r}: {e}") from None
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         return (ScatterAdd.apply(g, index=self.attrs["index"], shape=self.inputs[0].shape),)
