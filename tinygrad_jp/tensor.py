@@ -464,13 +464,14 @@ class Tensor:
         return shape_ops.Transpose.apply(self, axes=tuple(range(self.ndim))[::-1])
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return self.reshape(shape_ops.flattened_shape(self, start_dim, end_dim))
+        return shape_ops.Reshape.apply(self, shape=shape_ops.flattened_shape(self, start_dim,
+                                                                             end_dim))
 
     def squeeze(self, axis: Axis = None) -> Tensor:
-        return self.reshape(shape_ops.squeezed_shape(self, axis))
+        return shape_ops.Reshape.apply(self, shape=shape_ops.squeezed_shape(self, axis))
 
     def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
-        return self.reshape(shape_ops.expanded_shape(self, axis))
+        return shape_ops.Reshape.apply(self, shape=shape_ops.expanded_shape(self, axis))
 
     def broadcast_to(self, *shape: Shape) -> Tensor:
         return shape_ops.BroadcastTo.apply(self, shape=_shape_arg(shape))

@@ -6,6 +6,7 @@ functions add a Python wrapper that costs more than the reduction of a small bat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import constant
+from .shape import Reshape
 
 
 def axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
@@ -37,9 +39,14 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
+def _count(shape: tuple[int, ...], axis: tuple[int, ...]) -> int:
+    """How many elements each result of reducing ``shape`` over ``axis`` comes from."""
+    return math.prod(shape[a] for a in axis)
+
+
 def _spread(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...]) -> Tensor:
     """A reduced gradient broadcast back to the input's ``shape``."""
-    return g.reshape(_kept_shape(shape, axis)).broadcast_to(shape)
+    return Reshape.apply(g, shape=_kept_shape(shape, axis)).broadcast_to(shape)
 
 
 class Sum(Function):
@@ -58,8 +65,7 @@ class Mean(Function):
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         shape = self.inputs[0].shape
-        count = int(np.prod([shape[a] for a in self.attrs["axis"]]))
-        return (_spread(g / count, shape, self.attrs["axis"]),)
+        return (_spread(g / _count(shape, self.attrs["axis"]), shape, self.attrs["axis"]),)
 
 
 class _Extreme(Function):
@@ -92,7 +98,7 @@ class LogSumExp(Function):
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, axis = self.inputs[0], self.attrs["axis"]
-        out = self.output.reshape(_kept_shape(x.shape, axis))
+        out = Reshape.apply(self.output, shape=_kept_shape(x.shape, axis))
         return (_spread(g, x.shape, axis) * (x - out).exp(),)  # softmax(x), differentiable
 
 
@@ -114,7 +120,7 @@ class SumTo(Function):
 def var(x: Tensor, axis: int | Sequence[int] | None, keepdims: bool, ddof: int) -> Tensor:
     """Variance as mean of squared deviations, divided by (n - ddof), in Tensor ops."""
     reduced = axes(axis, x.ndim, "var")
-    count = int(np.prod([x.shape[a] for a in reduced]))
+    count = _count(x.shape, reduced)
     if count - ddof <= 0:
         raise ValueError(f"var: {count} elements with ddof={ddof} leave no degrees of freedom")
     deviation = x - x.mean(axis=reduced, keepdims=True)

@@ -6,6 +6,7 @@ target shapes with clear errors.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..tensor import Tensor
 def target_shape(x: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
     """Resolve one -1 in ``shape`` and check the element count."""
     shape = tuple(int(n) for n in shape)
-    known = int(np.prod([n for n in shape if n != -1]))
+    known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1 or any(n < -1 for n in shape):
         raise ValueError(f"reshape: invalid target shape {shape}")
     if -1 in shape:
@@ -48,7 +49,7 @@ def flattened_shape(x: Tensor, start: int, end: int) -> tuple[int, ...]:
     if s > e:
         raise ValueError(f"flatten: start_dim {start} comes after end_dim {end} "
                          f"for shape {x.shape}")
-    return (*x.shape[:s], int(np.prod(x.shape[s:e + 1])), *x.shape[e + 1:])
+    return (*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:])
 
 
 def squeezed_shape(x: Tensor, axis: int | Sequence[int] | None) -> tuple[int, ...]:
@@ -75,7 +76,7 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        return (g.reshape(self.inputs[0].shape),)
+        return (Reshape.apply(g, shape=self.inputs[0].shape),)
 
 
 class Transpose(Function):
