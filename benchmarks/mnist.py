@@ -269,7 +269,10 @@ def main() -> int:
         lines += report_timing(results["timing"])
     print("\n".join(lines))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        from tinygrad_jp.io import write_atomically
+
+        data = json.dumps(results, indent=1).encode("utf-8")
+        write_atomically(args.json, lambda f: f.write(data), mkdir=True)
     return 0
 
 

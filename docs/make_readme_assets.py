@@ -21,9 +21,7 @@ def main() -> int:
     # Nielsen's network (seed 003), 784 -> 30 -> 10, sigmoid, C = 1/2 ||a - y||^2, batch of 32:
     # the backward graph, i.e. BP1-BP4 as the engine runs them.
     loss, params = viz.seed_network("nielsen")
-    graph = viz.draw_graph(loss, backward=True, params=params)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    viz.save_graph(graph, OUT)
+    viz.save_graph(loss, OUT, backward=True, params=params)
     print(f"wrote {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
     return 0
 

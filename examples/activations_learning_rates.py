@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_jp import Tensor
-from tinygrad_jp.plotting import figure
+from tinygrad_jp.plotting import figure, save_figure
 
 ACTIVATIONS = ("sigmoid", "relu", "tanh", "step")
 # Data of the cost J(w) = 1/2 Σ (y - w x)^2: the best w is 2, and J''(w) = Σ x² = 14, so
@@ -84,8 +84,7 @@ def draw(path: Path, points: np.ndarray, table: dict, runs: dict) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

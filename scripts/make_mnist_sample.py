@@ -13,10 +13,12 @@ import argparse
 import io
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from tinygrad_jp.datasets.mnist import SAMPLE_FILE, load_mnist
+from tinygrad_jp.io import write_atomically
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "mnist"
@@ -33,14 +35,20 @@ def pick(labels: np.ndarray, per_class: int, rng: np.random.Generator) -> np.nda
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez_compressed, but with a fixed timestamp per member so the bytes are reproducible."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for name, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, buffer.getvalue(), compresslevel=9)
+    """np.savez_compressed, but with a fixed timestamp per member so the bytes are reproducible;
+    written atomically, missing folders made."""
+
+    def write(f: BinaryIO) -> None:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.ascontiguousarray(array),
+                                          allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, buffer.getvalue(), compresslevel=9)
+
+    write_atomically(path, write, mkdir=True)
 
 
 def main() -> None:
@@ -55,7 +63,6 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     train_idx = pick(t_train, TRAIN_PER_CLASS, rng)
     test_idx = pick(t_test, TEST_PER_CLASS, rng)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_npz(
         args.out,
         {

@@ -10,8 +10,10 @@ import dataclasses
 import gzip
 import hashlib
 import http.server
+import os
 import pickle
 import socket
+import stat
 import threading
 from pathlib import Path
 
@@ -399,10 +401,16 @@ def free_port() -> int:
 
 def test_download_file_success(tmp_path, server):
     server.files["a.bin"] = b"hello" * 1000
-    path = mnist.download_file("a.bin", tmp_path / "new", [server.url], sha256(b"hello" * 1000))
+    old_umask = os.umask(0o022)
+    try:
+        path = mnist.download_file("a.bin", tmp_path / "new", [server.url],
+                                   sha256(b"hello" * 1000))
+    finally:
+        os.umask(old_umask)
     assert path == tmp_path / "new" / "a.bin"
     assert path.read_bytes() == b"hello" * 1000
     assert sorted(p.name for p in path.parent.iterdir()) == ["a.bin"]  # no temp file left
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # as open() makes it, not mkstemp's 0o600
 
 
 def test_download_checksum_mismatch_leaves_nothing(tmp_path, server):
@@ -485,7 +493,7 @@ def test_load_mnist_checksum_mismatch(tmp_path, server, monkeypatch):
     with pytest.raises(DatasetNotFoundError, match="SHA-256 mismatch"):
         load_mnist(root=tmp_path)
     assert not (tmp_path / "mnist" / f"{NAMES[1]}.gz").exists()
-    assert [p for p in (tmp_path / "mnist").iterdir() if p.suffix == ".part"] == []
+    assert [p.name for p in (tmp_path / "mnist").iterdir() if p.name.startswith(".")] == []
 
 
 def test_no_network_gives_clear_error(tmp_path, monkeypatch):

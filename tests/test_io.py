@@ -13,7 +13,7 @@ import pytest
 
 import tinygrad_jp as tg
 from tinygrad_jp import Tensor, nn
-from tinygrad_jp.io import LoadError
+from tinygrad_jp.io import LoadError, write_atomically
 
 
 def test_model_state_dict_round_trip(tmp_path: Path) -> None:
@@ -90,9 +90,52 @@ def test_new_file_permissions_follow_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
         tg.save({"w": np.ones(1)}, tmp_path / "m.npz")
+        write_atomically(tmp_path / "raw.bin", lambda f: f.write(b"x"))
+        os.umask(0o027)
+        write_atomically(tmp_path / "group.bin", lambda f: f.write(b"x"))
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "m.npz").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "m.npz").stat().st_mode) == 0o644  # not mkstemp's 0o600
+    assert stat.S_IMODE((tmp_path / "raw.bin").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "group.bin").stat().st_mode) == 0o640
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "private.bin"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    write_atomically(path, lambda f: f.write(b"new"))
+    assert path.read_bytes() == b"new" and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("error", [OSError("connection reset"), KeyboardInterrupt()])
+def test_write_failing_midway_keeps_the_old_file_and_no_temporary(
+        tmp_path: Path, error: BaseException) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"old contents")
+
+    def stream(f) -> None:  # writes a first chunk, then the source fails (or Ctrl-C)
+        f.write(b"new partial ")
+        raise error
+
+    with pytest.raises(type(error)):
+        write_atomically(path, stream)
+    assert os.listdir(tmp_path) == ["data.bin"]
+    assert path.read_bytes() == b"old contents"
+
+
+def test_write_atomically_streams_and_makes_folders_only_when_asked(tmp_path: Path) -> None:
+    def stream(f) -> None:
+        for chunk in (b"a" * 10, b"b" * 10):
+            f.write(chunk)
+
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        write_atomically(tmp_path / "new" / "x.bin", stream)
+    assert not (tmp_path / "new").exists()
+    path = write_atomically(str(tmp_path / "new" / "deeper" / "x.bin"), stream, mkdir=True)
+    assert path == tmp_path / "new" / "deeper" / "x.bin"
+    assert path.read_bytes() == b"a" * 10 + b"b" * 10
+    assert os.listdir(path.parent) == ["x.bin"]
 
 
 def test_save_rejects_non_dicts_and_non_string_keys(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""save / load of state dicts as .npz files, written atomically.
+"""save / load of state dicts as .npz files, and ``write_atomically``, which every file the
+package writes goes through (a reader never sees half a file).
 
     tinygrad_jp.save(model.state_dict(), "model.npz")
     model.load_state_dict(tinygrad_jp.load("model.npz"))
@@ -16,8 +17,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -34,11 +36,9 @@ class LoadError(ValueError):
 
 
 def save(obj: dict[str, Any], path: PathLike) -> None:
-    """Write ``obj`` (a state dict) to ``path`` as .npz, atomically.
-
-    The data goes to a temporary file in the target's folder, which then replaces ``path``
-    in one step (``os.replace``): an interrupted save leaves the old file intact and no
-    half-written one. The name is used as given (no ".npz" is appended).
+    """Write ``obj`` (a state dict) to ``path`` as .npz, atomically (`write_atomically`):
+    an interrupted save leaves the old file intact and no half-written one. The folder must
+    exist; the name is used as given (no ".npz" is appended).
     """
     if not isinstance(obj, dict):
         raise TypeError(f"save: expected a dict (e.g. model.state_dict()), got "
@@ -47,7 +47,7 @@ def save(obj: dict[str, Any], path: PathLike) -> None:
     tree = _encode(obj, arrays, "obj")
     meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
     arrays[_META] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    _write_atomically(Path(path), arrays)
+    write_atomically(path, lambda f: np.savez(f, **arrays))
 
 
 def load(path: PathLike) -> dict[str, Any]:
@@ -109,14 +109,30 @@ def _decode(node: dict[str, Any], npz: Any) -> Any:
     return node["value"]
 
 
-def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def write_atomically(path: PathLike, write: Callable[[BinaryIO], object], *,
+                     mkdir: bool = False) -> Path:
+    """Make the file ``path`` with ``write(f)``, atomically; return ``path`` as a Path.
+
+    ``write`` gets a binary file open for writing and may fill it in one go or stream into
+    it chunk by chunk. It writes a temporary file in ``path``'s folder, which is flushed to
+    disk and then replaces ``path`` in one step (``os.replace``). If anything fails, an
+    exception raised by ``write`` (a failed check, say) or Ctrl-C included, the temporary
+    file is removed and an existing ``path`` is left as it was.
+
+    A new file gets the permissions a plain ``open()`` gives (0o666 minus the umask), a
+    replaced file keeps its own. ``mkdir`` creates missing folders first; without it a
+    missing folder is a FileNotFoundError.
+    """
+    path = Path(path)
     folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"save: the folder {folder} does not exist")
+    if mkdir:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, _default_mode(path))
@@ -124,6 +140,7 @@ def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 def _default_mode(path: Path) -> int:

@@ -6,9 +6,13 @@ state and no GUI backend, so saving a plot works the same on a laptop, a server 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-__all__ = ["figure", "require_matplotlib"]
+from .io import write_atomically
+
+__all__ = ["figure", "require_matplotlib", "save_figure"]
 
 INSTALL_HINT = 'pip install "tinygrad_jp[plot]"  (or: pip install matplotlib)'
 
@@ -28,3 +32,14 @@ def figure(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4
     fig = require_matplotlib().Figure(figsize=(width, height))
     fig.subplots(nrows, ncols)
     return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Save ``fig`` to ``path`` atomically (``io.write_atomically``; missing folders are made).
+
+    The suffix picks the format (.png, .svg, .pdf ...; PNG when there is none); ``options``
+    go to ``Figure.savefig`` (e.g. ``dpi=100``). Returns ``path`` as a Path.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".") or "png"
+    return write_atomically(path, lambda f: fig.savefig(f, format=fmt, **options), mkdir=True)

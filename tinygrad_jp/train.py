@@ -25,7 +25,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .datasets import DataLoader
+from .io import write_atomically
 from .random import manual_seed
 from .tensor import Tensor
 
@@ -116,15 +116,14 @@ class History:
         return cls(metrics, seconds, dict(data.get("info", {})))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the history as JSON, atomically (a reader never sees half a file).
+        """Write the history as JSON, atomically (``io.write_atomically``; missing folders
+        are made).
 
         Floats are written with Python's shortest round-trip repr, so ``load`` gives back
         exactly the same numbers.
         """
-        path = Path(path)
-        text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
-        _write_atomic(path, text.encode("utf-8"))
-        return path
+        data = json.dumps(self.to_dict(), indent=1, ensure_ascii=False).encode("utf-8")
+        return write_atomically(path, lambda f: f.write(data), mkdir=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
@@ -136,11 +135,12 @@ class History:
     def plot(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
         """Loss and accuracy curves (training and validation) against the epoch.
 
-        Writes the picture to ``path`` (PNG, SVG, PDF ... by its suffix) when given, and
-        returns the matplotlib Figure. Needs matplotlib (``pip install "tinygrad_jp[plot]"``);
-        no window is opened, so it works on a server without a display.
+        Writes the picture to ``path`` when given (PNG, SVG, PDF ... by its suffix, atomically:
+        ``plotting.save_figure``) and returns the matplotlib Figure. Needs matplotlib
+        (``pip install "tinygrad_jp[plot]"``); no window is opened, so it works on a server
+        without a display.
         """
-        from .plotting import figure  # matplotlib is imported there, only when asked
+        from .plotting import figure, save_figure  # matplotlib is imported only when asked
 
         fig = figure(ncols=2, width=10.0, height=4.0)
         from matplotlib.ticker import MaxNLocator  # importable now that figure() worked
@@ -162,27 +162,8 @@ class History:
             fig.suptitle(title)
         fig.tight_layout()
         if path is not None:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, dpi=100)
+            save_figure(fig, path, dpi=100)
         return fig
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        # mkstemp makes the file private; give it the mode a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------------------

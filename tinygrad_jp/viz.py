@@ -38,6 +38,7 @@ import graphviz
 import numpy as np
 
 from .autograd import Function, backward_order
+from .io import write_atomically
 from .tensor import Tensor
 
 __all__ = [
@@ -423,6 +424,7 @@ def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: A
     ``.dot`` writes the DOT text (no Graphviz program needed); ``.svg``, ``.png`` and ``.pdf``
     are rendered by ``dot``. If ``dot`` is missing, the DOT text is saved beside the path
     (``name.dot``) and :class:`GraphvizNotFoundError` says how to install Graphviz.
+    Files are written atomically (``io.write_atomically``), missing folders made.
     ``options`` are passed to :func:`draw_graph`.
     """
     path = Path(path)
@@ -431,17 +433,16 @@ def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: A
         raise ValueError(f"save_graph: unknown format {path.suffix!r}; use one of "
                          f"{', '.join('.' + f for f in FORMATS)}")
     graph = output if isinstance(output, graphviz.Digraph) else draw_graph(output, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    dot_text = graph.source.encode("utf-8")
     if fmt == "dot":
-        path.write_text(graph.source, encoding="utf-8")
-        return path
+        return write_atomically(path, lambda f: f.write(dot_text), mkdir=True)
     try:
-        path.write_bytes(render(graph, fmt))
+        picture = render(graph, fmt)
     except GraphvizNotFoundError as error:
-        dot_path = path.with_suffix(".dot")
-        dot_path.write_text(graph.source, encoding="utf-8")
+        dot_path = write_atomically(path.with_suffix(".dot"), lambda f: f.write(dot_text),
+                                    mkdir=True)
         raise GraphvizNotFoundError(f"{error}\nThe DOT text was saved to {dot_path}.") from None
-    return path
+    return write_atomically(path, lambda f: f.write(picture), mkdir=True)
 
 
 # ----- the seed networks, for the CLI and the examples --------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 
 from mkdocs.utils import get_relative_url
 
+from tinygrad_jp.io import write_atomically
+
 IMAGE_DIR = "images/generated"
 _state: dict[str, Any] = {"site_dir": None, "page_url": "", "written": set()}
 
@@ -56,9 +58,7 @@ def show(picture: Any, name: str, alt: str = "", width: str | None = None) -> st
     data = _svg_bytes(picture)
     target = f"{IMAGE_DIR}/{name}.svg"
     if _state["site_dir"] is not None:
-        path = _state["site_dir"] / target
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_atomically(_state["site_dir"] / target, lambda f: f.write(data), mkdir=True)
     _state["written"].add(name)
     src = html.escape(get_relative_url(target, _state["page_url"]))
     style = f' style="max-width: {width}"' if width else ""

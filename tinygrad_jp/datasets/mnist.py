@@ -29,24 +29,24 @@ whatever their checksum (re-compressed copies are fine); only downloads are chec
 from __future__ import annotations
 
 import codecs
-import contextlib
 import dataclasses
 import gzip
 import hashlib
 import http.client
 import os
 import pickle
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from tqdm import tqdm
 
+from ..io import write_atomically
 from .loader import one_hot
 
 __all__ = [
@@ -405,15 +405,11 @@ _TIMEOUT_SECONDS = 30
 
 
 def _fetch(url: str, dest: Path, sha256: str, desc: str) -> None:
-    """Stream url into dest through a temporary file in dest's folder, checked, then renamed."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
+    """Stream url into dest with ``write_atomically``: dest appears only complete and checked."""
+
+    def stream(out: BinaryIO) -> None:
         digest = hashlib.sha256()
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response,
-        ):
+        with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             received = 0
             with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False) as bar:
@@ -428,12 +424,8 @@ def _fetch(url: str, dest: Path, sha256: str, desc: str) -> None:
             raise DownloadError(
                 f"{url}: SHA-256 mismatch (got {digest.hexdigest()}, expected {sha256})"
             )
-        # Atomic on one file system: dest is either absent or complete, never partial.
-        os.replace(tmp, dest)
-    finally:
-        # Also runs on KeyboardInterrupt: no .part file is left behind.
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+
+    write_atomically(dest, stream)
 
 
 def download_file(
@@ -442,8 +434,9 @@ def download_file(
     """Download ``name`` into folder from the first mirror that serves it with this SHA-256.
 
     Each mirror's URL is ``mirror + name``. The file only ever appears complete and checked:
-    it is written to a temporary file in the same folder and renamed, and the temporary file
-    is removed on any failure (network, truncation, checksum, interruption).
+    it is written to a temporary file in the same folder and renamed (``io.write_atomically``),
+    and the temporary file is removed on any failure (network, truncation, checksum,
+    interruption).
 
     Returns:
         The path of the downloaded file.
