@@ -250,6 +250,14 @@ def test_functional_grad_of_an_intermediate_and_unused_inputs() -> None:
     assert gu is None
 
 
+def test_functional_grad_of_an_input_asked_for_twice_fills_both() -> None:
+    x, w = leaf([1.0, 2.0]), leaf([3.0, -1.0])
+    gx1, gw, gx2 = tg.grad((x * w).sum(), [x, w, x])
+    np.testing.assert_array_equal(gx1.numpy(), w.numpy())
+    np.testing.assert_array_equal(gx2.numpy(), w.numpy())
+    np.testing.assert_array_equal(gw.numpy(), x.numpy())
+
+
 # ---- no gradient nobody asked for ---------------------------------------------------------------
 
 def test_data_batch_gets_no_gradient_and_matmul_skips_its_product(monkeypatch) -> None:

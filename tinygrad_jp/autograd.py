@@ -205,7 +205,11 @@ def run_backward(
             "backward: this tensor does not require grad and has no graph; create the inputs "
             "with requires_grad=True (and not inside no_grad())"
         )
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    wanted: dict[int, list[int]] | None = None
+    if inputs is not None:
+        wanted = {}
+        for i, t in enumerate(inputs):  # grad(y, [x, x]) asks for x twice: fill both
+            wanted.setdefault(id(t), []).append(i)
     found: list[Tensor | None] = [None] * (len(inputs) if inputs is not None else 0)
     grads: dict[int, Tensor] = {id(root): _initial_grad(root, grad)}
     with set_grad_enabled(create_graph):
@@ -218,8 +222,8 @@ def run_backward(
                 g = g if replaced is None else replaced
             fn = tensor.creator
             if wanted is not None:
-                if id(tensor) in wanted:
-                    found[wanted[id(tensor)]] = g
+                for i in wanted.get(id(tensor), ()):
+                    found[i] = g
             elif fn is None or tensor._retains_grad:
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
             if fn is None:
