@@ -190,7 +190,7 @@ def _initial_grad(root: Tensor, grad: Tensor | np.ndarray | float | None) -> Ten
 def run_backward(
     root: Tensor,
     grad: Tensor | np.ndarray | float | None = None,
-    retain_graph: bool = False,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
 ) -> list[Tensor | None] | None:
@@ -198,8 +198,11 @@ def run_backward(
 
     With ``inputs=None`` (``Tensor.backward``) gradients accumulate into ``.grad`` of leaves
     and of tensors that called ``retain_grad()``. With ``inputs`` given (``grad``) nothing is
-    accumulated and the gradients of those tensors are returned instead.
+    accumulated and the gradients of those tensors are returned instead. ``retain_graph``
+    defaults to ``create_graph``: recorded gradients go through this graph again.
     """
+    if retain_graph is None:
+        retain_graph = create_graph
     if not root.requires_grad:
         raise RuntimeError(
             "backward: this tensor does not require grad and has no graph; create the inputs "
@@ -274,8 +277,7 @@ def grad(
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise ValueError(f"grad: input {i} (shape {t.shape}) does not require grad")
-    keep = create_graph if retain_graph is None else retain_graph
-    found = run_backward(output, grad_output, keep, create_graph, inputs)
+    found = run_backward(output, grad_output, retain_graph, create_graph, inputs)
     assert found is not None
     for i, g in enumerate(found):
         if g is None and not allow_unused:

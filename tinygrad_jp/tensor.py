@@ -243,8 +243,7 @@ class Tensor:
         ``create_graph`` the gradients are themselves recorded (higher-order derivatives);
         ``retain_graph`` then defaults to True, since those gradients go through this graph.
         """
-        keep = create_graph if retain_graph is None else retain_graph
-        autograd.run_backward(self, grad, keep, create_graph)
+        autograd.run_backward(self, grad, retain_graph, create_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
