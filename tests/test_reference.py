@@ -628,3 +628,27 @@ def test_reference_imports_nothing_from_the_rest_of_tinygrad_jp() -> None:
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     assert alias.name.split(".")[0] in allowed, (path.name, alias.name)
+
+
+ROW_NETWORKS = {
+    "nielsen": lambda: NielsenNetwork([2, 4, 3], rng=0),
+    "hansen": lambda: HansenNetwork([2, 4, 3], rng=0),
+    "raschka": lambda: RaschkaMLP(2, 4, 3, rng=0, init_scale=1.0),
+    "leaky-adam": lambda: LeakyReluAdamNetwork([2, 4, 3], rng=0),
+}
+
+
+@pytest.mark.parametrize("name", ROW_NETWORKS)
+def test_accuracy_and_cost_take_labels_or_one_hot_and_refuse_foreign_labels(name: str) -> None:
+    net = ROW_NETWORKS[name]()
+    x, labels = _blobs(30, seed=5)
+    predicted = net.predict(x)
+    assert 0 < np.mean(predicted == labels) < 1  # an untrained net: some right, some wrong
+    assert net.accuracy(x, labels) == net.accuracy(x, np.eye(3)[labels])
+    assert net.accuracy(x, labels) == np.count_nonzero(predicted == labels) / 30
+    if name != "nielsen":  # Nielsen's cost takes columns of one-hot targets only
+        assert net.cost(x, labels) == net.cost(x, np.eye(3)[labels])
+        assert net.cost(x[:1], labels[0]) == net.cost(x[:1], np.eye(3)[labels[:1]])
+    bad = np.where(np.arange(30) == 3, -1, labels)  # -1 would silently mean class 2
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.2, got -1\.\.2"):
+        net.fit(x, bad, 1, 10, 1.0) if name == "nielsen" else net.cost(x, bad)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["as_labels", "as_one_hot", "as_rng", "batch_slices"]
+__all__ = ["as_labels", "as_one_hot", "as_rng", "batch_slices", "fraction_correct"]
 
 Seed = int | np.random.Generator | None
 
@@ -23,12 +23,13 @@ def as_rng(rng: Seed) -> np.random.Generator:
 
 
 def as_one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """(N,) integer labels -> (N, n_classes) float64 one-hot; (N, k) is returned as float64.
+    """(N,) integer labels (or one label) -> (N, n_classes) float64 one-hot; (N, k) is
+    returned as float64.
 
     Raises ValueError for labels outside 0..n_classes-1 (a negative label would otherwise
     silently index from the end).
     """
-    y = np.asarray(y)
+    y = np.atleast_1d(y)
     if y.ndim == 2:
         return y.astype(np.float64, copy=False)
     labels = y.astype(np.int64)
@@ -44,6 +45,11 @@ def as_labels(y: np.ndarray) -> np.ndarray:
     """(N,) integer labels from labels (N,) or one-hot (N, k)."""
     y = np.asarray(y)
     return np.argmax(y, axis=1) if y.ndim == 2 else y.astype(np.int64)
+
+
+def fraction_correct(predicted: np.ndarray, y: np.ndarray) -> float:
+    """The accuracy: fraction of predicted labels (N,) equal to y (labels (N,) or one-hot)."""
+    return float(np.mean(predicted == as_labels(y)))
 
 
 def batch_slices(

@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._data import Seed, as_labels, as_one_hot, as_rng, batch_slices
+from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import log_softmax, relu, relu_prime, sigmoid, sigmoid_prime, softmax
 from .optimizers import Optimizer, make_optimizer
 from .trace import Backprop, ForwardTrace
@@ -160,15 +160,14 @@ class HansenNetwork:
         trace = self.forward(x)
         target = self._target(y, trace.output)
         grads, deltas = self._backward(trace, target)
-        cost = -float(np.sum(target * log_softmax(trace.zs[-1])))
-        return Backprop(trace=trace, deltas=deltas, grads=grads, cost=cost)
+        return Backprop(trace=trace, deltas=deltas, grads=grads, cost=self._cost(trace, target))
 
     backprop = trace_backprop
 
     def cost(self, x: np.ndarray, y: np.ndarray) -> float:
         """C = -sum_n sum_k y_nk log softmax(Z_L)_nk for x (N, n_in), y one-hot or labels."""
-        z_last = self.forward(x).zs[-1]
-        return -float(np.sum(self._target(y, z_last) * log_softmax(z_last)))
+        trace = self.forward(x)
+        return self._cost(trace, self._target(y, trace.output))
 
     def step(self, x: np.ndarray, y: np.ndarray) -> None:
         """One update in the seed's order: forward_pass, backward_pass, update.
@@ -224,7 +223,7 @@ class HansenNetwork:
 
     def compute_accuracy(self, x_val: np.ndarray, y_val: np.ndarray) -> float:
         """Fraction of rows x_val (N, n_in) whose argmax matches y_val (labels or one-hot)."""
-        return float(np.mean(self.predict(x_val) == as_labels(y_val)))
+        return fraction_correct(self.predict(x_val), y_val)
 
     accuracy = compute_accuracy
 
@@ -275,7 +274,11 @@ class HansenNetwork:
         y = np.asarray(y)
         if y.shape == like.shape:
             return y.astype(np.float64, copy=False)
-        return as_one_hot(np.atleast_1d(y), self.sizes[-1]).reshape(like.shape)
+        return as_one_hot(y, self.sizes[-1]).reshape(like.shape)
+
+    @staticmethod
+    def _cost(trace: ForwardTrace, target: np.ndarray) -> float:
+        return -float(np.sum(target * log_softmax(trace.zs[-1])))
 
 
 def _outer_sum(error: np.ndarray, a_prev: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._data import Seed, as_labels, as_one_hot, as_rng, batch_slices
+from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import leaky_relu, leaky_relu_prime, log_softmax, softmax
 from .optimizers import Adam
 from .trace import Backprop, ForwardTrace
@@ -103,7 +103,7 @@ class LeakyReluAdamNetwork:
         x: rows (N, n_in); t: teacher, one-hot (N, n_L) or integer labels (N,).
         """
         trace = self.forward(x)
-        target = as_one_hot(np.atleast_1d(t), self.sizes[-1])
+        target = as_one_hot(t, self.sizes[-1])
         n = trace.output.shape[0]
         delta = (trace.output - target) / n  # softmax + cross-entropy, mean over the batch
         deltas = [delta]
@@ -116,17 +116,22 @@ class LeakyReluAdamNetwork:
                     trace.zs[l - 2], self.slope
                 )
                 deltas.insert(0, delta)
-        cost = -float(np.sum(target * log_softmax(trace.zs[-1]))) / n
         return Backprop(
-            trace=trace, deltas=deltas, grads={k: grads[k] for k in self.params}, cost=cost
+            trace=trace,
+            deltas=deltas,
+            grads={k: grads[k] for k in self.params},
+            cost=self._cost(trace, target),
         )
 
     trace_backprop = backprop
 
     def cost(self, x: np.ndarray, t: np.ndarray) -> float:
         """C = -(1/N) Σ_n Σ_k T_nk log softmax(Z^L)_nk."""
-        z_last = self.forward(x).zs[-1]
-        target = as_one_hot(np.atleast_1d(t), self.sizes[-1])
+        return self._cost(self.forward(x), as_one_hot(t, self.sizes[-1]))
+
+    @staticmethod
+    def _cost(trace: ForwardTrace, target: np.ndarray) -> float:
+        z_last = trace.zs[-1]
         return -float(np.sum(target * log_softmax(z_last))) / z_last.shape[0]
 
     # ---- learning ------------------------------------------------------------------------
@@ -169,7 +174,7 @@ class LeakyReluAdamNetwork:
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
         """Fraction of rows classified as t (labels (N,) or one-hot)."""
-        return float(np.mean(self.predict(x) == as_labels(t)))
+        return fraction_correct(self.predict(x), t)
 
     # ---- nn.Linear mapping ---------------------------------------------------------------
 

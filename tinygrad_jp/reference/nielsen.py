@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._data import Seed, as_labels, as_one_hot, as_rng, batch_slices
+from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import sigmoid, sigmoid_prime
 from .trace import Backprop, ForwardTrace
 
@@ -214,7 +214,7 @@ class NielsenNetwork:
 
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         """Fraction of rows x (N, n_in) classified as y (labels (N,) or one-hot)."""
-        return float(np.mean(self.predict(x) == as_labels(y)))
+        return fraction_correct(self.predict(x), y)
 
     def to_linear(self, arrays: Mapping[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """``params`` or ``grads`` as nn.Linear arrays: [(weight (out, in), bias (out,)), ...]."""

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._data import Seed, as_labels, as_one_hot, as_rng, batch_slices
+from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import sigmoid
 from .trace import Backprop, ForwardTrace
 
@@ -98,7 +98,7 @@ class RaschkaMLP:
         Integer labels (n,) are one-hot encoded first.
         """
         trace = self.forward(x)
-        target = as_one_hot(np.atleast_1d(y), self.sizes[2]).reshape(trace.output.shape)
+        target = self._target(y, trace.output)
         x_in, a_h, a_out = trace.activations
         delta_out = -(target - a_out) * a_out * (1.0 - a_out)
         # Drop W_out's bias row: the constant unit a_0 = 1 has no input to send a gradient to.
@@ -107,16 +107,24 @@ class RaschkaMLP:
             "W_h": _add_bias_unit(x_in).T @ delta_h,
             "W_out": _add_bias_unit(a_h).T @ delta_out,
         }
-        cost = 0.5 * float(np.sum((target - a_out) ** 2))
-        return Backprop(trace=trace, deltas=[delta_h, delta_out], grads=grads, cost=cost)
+        return Backprop(
+            trace=trace, deltas=[delta_h, delta_out], grads=grads, cost=self._cost(trace, target)
+        )
 
     trace_backprop = backprop
 
     def cost(self, x: np.ndarray, y: np.ndarray) -> float:
         """J = 1/2 Σ_i Σ_k (y_ik - a_ik)^2."""
-        out = self.forward(x).output
-        target = as_one_hot(np.atleast_1d(y), self.sizes[2]).reshape(out.shape)
-        return 0.5 * float(np.sum((target - out) ** 2))
+        trace = self.forward(x)
+        return self._cost(trace, self._target(y, trace.output))
+
+    def _target(self, y: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """One-hot float targets Y shaped like A_out (integer labels are converted)."""
+        return as_one_hot(y, self.sizes[2]).reshape(like.shape)
+
+    @staticmethod
+    def _cost(trace: ForwardTrace, target: np.ndarray) -> float:
+        return 0.5 * float(np.sum((target - trace.output) ** 2))
 
     # ---- learning ------------------------------------------------------------------------
 
@@ -164,7 +172,7 @@ class RaschkaMLP:
 
     def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         """Fraction of rows classified as y (labels (n,) or one-hot (n, t))."""
-        return float(np.mean(self.predict(x) == as_labels(y)))
+        return fraction_correct(self.predict(x), y)
 
     # ---- nn.Linear mapping ---------------------------------------------------------------
 
