@@ -178,6 +178,17 @@ def test_sigmoid_slope_is_an_op_with_its_own_gradient(data: st.DataObject,
     check(SigmoidSlope.apply, g * y * (1 - y), g, y, second=True)
 
 
+def test_sigmoid_slope_computes_only_the_gradients_needed() -> None:
+    from tinygrad_jp.ops.activation import SigmoidSlope
+
+    g, y = Tensor(np.array([0.5, -1.0])), Tensor(np.array([0.2, 0.7]), requires_grad=True)
+    out = SigmoidSlope.apply(g, y)
+    h = Tensor(np.ones(2))
+    gg, gy = out.creator.backward(h)
+    assert gg is None
+    np.testing.assert_allclose(gy.numpy(), g.numpy() * (1 - 2 * y.numpy()), rtol=1e-15)
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 @FIRST
 @given(data=st.data(), shapes=PAIRS)

@@ -58,9 +58,12 @@ class SigmoidSlope(Function):
         out *= g
         return out
 
-    def backward(self, h: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(self, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = self.inputs
-        return h * y * (1 - y), h * g * (1 - 2 * y)
+        need_g, need_y = self.needs_input_grad
+        # ∂/∂g is h y (1 - y): this op again; ∂/∂y is h g (1 - 2y)
+        return (SigmoidSlope.apply(h, y) if need_g else None,
+                h * g * (1 - 2 * y) if need_y else None)
 
 
 class ReLU(Function):
