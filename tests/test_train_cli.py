@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +141,21 @@ def test_missing_mnist_falls_back_to_the_sample_loudly(tmp_path, monkeypatch, ca
     assert all(f"{name}.gz" in err for name in mnist.IDX_NAMES)
     assert "on sample: 5000 digits" in err
     assert History.load(tmp_path / "run" / "history.json").info["dataset"] == "sample"
+
+
+def test_failed_download_is_explained_in_full_inside_the_banner(tmp_path, monkeypatch, capsys):
+    with socket.socket() as s:  # a loopback port with nothing listening: the download fails
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    monkeypatch.setattr(mnist, "MNIST_SPEC",
+                        dataclasses.replace(mnist.MNIST_SPEC, mirrors=(dead,)))
+    root = tmp_path / "data" / "mnist"  # already the mnist folder: no mnist/mnist/
+    assert train("--data-root", str(root), "--out", str(tmp_path / "run"), *TINY) == 0
+    err = capsys.readouterr().err
+    banner = " ".join(err[err.index("!!!"):err.rindex("!!!")].replace("!!  ", "").split())
+    assert "The download failed" in banner and dead in banner  # each mirror's error is shown
+    assert f"into {root}/," in banner  # not {root}/mnist/
+    assert "on sample: 5000 digits" in err
 
 
 def test_fashion_mnist_from_data_root(tmp_path, capsys):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .datasets import DatasetNotFoundError, load_fashion_mnist, load_mnist, load_mnist_sample
-from .datasets.mnist import ENV_VAR, IDX_NAMES, data_root
+from .datasets.mnist import ENV_VAR, IDX_NAMES
 
 __all__ = ["add_arguments", "build_model", "build_optimizer", "build_scheduler", "load_data",
            "run"]
@@ -125,20 +125,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _fallback_notice(reason: str, root: Path | None) -> str:
-    folder = data_root(root) / "mnist"
-    names = "\n".join(f"      {name}.gz" for name in IDX_NAMES)
+def _fallback_notice(reason: str) -> str:
+    """The loud stderr banner when full MNIST is missing: ``reason`` is the whole text of the
+    DatasetNotFoundError (where it looked, where to put the files, why a download failed)."""
     bar = "!" * 78
-    return (f"{bar}\n"
-            f"!!  FULL MNIST NOT AVAILABLE: training on the bundled SAMPLE instead\n"
-            f"!!  (5,000 training and 1,000 test digits; accuracy will be well below\n"
-            f"!!  what the full 60,000 digits give).\n"
-            f"!!  Why: {reason.splitlines()[0]}\n"
-            f"!!  To get the full set, put these four files\n{names}\n"
-            f"!!  into {folder}/\n"
-            f"!!  or set {ENV_VAR}=/a/folder/with/them (or pass --data-root), or run once\n"
-            f"!!  with network access: they are downloaded and checked automatically.\n"
-            f"{bar}")
+    lines = [
+        "FULL MNIST NOT AVAILABLE: training on the bundled SAMPLE instead (5,000 training "
+        "and 1,000 test digits; accuracy will be well below what the full 60,000 give).",
+        *reason.splitlines(),
+        "(On the command line root=... is --data-root. Without --no-download the files "
+        "are downloaded and checked automatically when the network can be reached.)",
+    ]
+    wrapped = [textwrap.fill(line, width=78, initial_indent="!!  ", subsequent_indent="!!  ",
+                             break_long_words=False, break_on_hyphens=False)
+               for line in lines]
+    return "\n".join([bar, *wrapped, bar])
 
 
 def load_data(dataset: str, root: Path | None = None, download: bool = True) -> tuple[Arrays, str]:
@@ -151,7 +152,7 @@ def load_data(dataset: str, root: Path | None = None, download: bool = True) -> 
     try:
         return load_mnist(root=root, download=download), dataset
     except DatasetNotFoundError as err:
-        print(_fallback_notice(str(err), root), file=sys.stderr)
+        print(_fallback_notice(str(err)), file=sys.stderr)
         return load_mnist_sample(), "sample"
 
 
