@@ -7,17 +7,18 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .shape import Transpose
 
 
 def _swap_last(t: Tensor) -> Tensor:
     """Transpose the last two axes (the matrix transpose of a batch of matrices)."""
     axes = list(range(t.ndim))
     axes[-2], axes[-1] = axes[-1], axes[-2]
-    return t.transpose(axes)
+    return Transpose.apply(t, axes=tuple(axes))
 
 
 class MatMul(Function):
-    """x @ y for x (..., n, k) and y (..., k, m); batch axes broadcast."""
+    """x @ y for x (..., n, k) and y (..., k, m), both at least 2-d; batch axes broadcast."""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.matmul(x, y)
@@ -32,7 +33,7 @@ class MatMul(Function):
 
 
 def _product_in_layout_of(like: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    """a @ b, laid out in memory like ``like``.
+    """a @ b (operands of at least 2 dims, as MatMul's), laid out in memory like ``like``.
 
     For ``x @ W.T`` the operand is a transposed view of W; computing its gradient as
     (bᵀ aᵀ)ᵀ makes the gradient that reaches W contiguous, and an SGD update over a
@@ -41,8 +42,8 @@ def _product_in_layout_of(like: Tensor, a: Tensor, b: Tensor) -> Tensor:
     flags = like.data.flags
     # Only for plain matrices: with batch axes the product is summed down to ``like`` later.
     if a.ndim == b.ndim == like.ndim == 2 and flags.f_contiguous and not flags.c_contiguous:
-        return (_swap_last(b) @ _swap_last(a)).transpose(1, 0)
-    return a @ b
+        return Transpose.apply(MatMul.apply(_swap_last(b), _swap_last(a)), axes=(1, 0))
+    return MatMul.apply(a, b)
 
 
 def _check(op: str, a: Tensor, b: Tensor) -> None:
@@ -62,9 +63,10 @@ def _check(op: str, a: Tensor, b: Tensor) -> None:
                          f"broadcast") from None
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """``a @ b`` with NumPy's rules: a 1-d operand is a row (left) or a column (right)."""
-    _check("matmul", a, b)
+def matmul(a: Tensor, b: Tensor, op: str = "matmul") -> Tensor:
+    """``a @ b`` with NumPy's rules: a 1-d operand is a row (left) or a column (right).
+    Errors name ``op`` (``dot`` comes here after its own checks)."""
+    _check(op, a, b)
     left = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
     right = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
     out = MatMul.apply(left, right)
@@ -84,8 +86,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim > 2 or b.ndim > 2:
         raise ValueError(f"dot: shapes {a.shape} and {b.shape}: dot takes 1-d and 2-d tensors; "
                          f"use matmul (@) for batches of matrices")
-    _check("dot", a, b)
-    return matmul(a, b)
+    return matmul(a, b, "dot")
 
 
 class Linear(Function):
@@ -106,8 +107,8 @@ class Linear(Function):
         need = self.needs_input_grad
         rows_g = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         rows_x = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        # A 1-d g goes in as a row, (1, in), which the engine sums back to x's (in,): MatMul's
-        # own backward (second order) needs operands of at least 2 dims.
+        # A 1-d g (out,) goes in as a row (1, out); the product, (1, in), the engine sums back
+        # to x's (in,). MatMul's own backward (second order) needs operands of at least 2 dims.
         gx = MatMul.apply(g if g.ndim > 1 else rows_g, w) if need[0] else None
         gw = MatMul.apply(rows_g.T, rows_x) if need[1] else None  # δᵀ a, as in BP4
         gb = rows_g.sum(axis=0) if len(need) > 2 and need[2] else None  # BP3
