@@ -108,6 +108,13 @@ def test_train_on_the_sample_writes_weights_history_and_curves(tmp_path, capsys)
     assert scores["accuracy"] == history["val_accuracy"][-1] > 0.5
 
 
+def test_the_default_lr_is_reported_and_recorded_as_the_starting_rate(tmp_path, capsys):
+    assert train("--dataset", "sample", "--out", str(tmp_path / "run"), "--optimizer",
+                 "momentum", *TINY, "--epochs", "2") == 0  # cosine lowers it after epoch 1
+    assert "momentum lr=0.05 (cosine)" in capsys.readouterr().err
+    assert History.load(tmp_path / "run" / "history.json").info["lr"] == 0.05
+
+
 def test_same_seed_same_run_other_seed_other_run(tmp_path):
     runs = {}
     for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):

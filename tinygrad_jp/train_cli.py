@@ -108,8 +108,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              + ", ".join(f"{k} {v:g}" for k, v in OPTIMIZERS.items()) + ")")
     add("--epochs", type=_positive(int), default=10, help="default: 10")
     add("--schedule", choices=SCHEDULES, default="cosine",
-        help="learning rate over the epochs: cosine (down to 0 at the last epoch; the "
-             "default, worth a few tenths of a percent) or none (constant)")
+        help="learning rate over the epochs: cosine (the default, worth a few tenths of a "
+             "percent: each epoch's rate follows a half cosine from --lr towards 0, which "
+             "it would reach after the last epoch) or none (constant)")
     add("--batch-size", type=_positive(int), default=64, help="default: 64")
     add("--seed", type=int, default=0, help="same seed, same result to the last digit (default 0)")
     add("--out", type=Path, default=Path("runs/latest"),
@@ -223,8 +224,8 @@ def run(args: argparse.Namespace) -> int:
     manual_seed(args.seed)
     model = build_model(args.sizes, args.activation)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr)
+    lr = optimizer.lr  # the starting rate (the scheduler lowers optimizer.lr as it trains)
     scheduler = build_scheduler(args.schedule, optimizer, args.epochs)
-    lr = OPTIMIZERS[args.optimizer] if args.lr is None else args.lr
     sizes = "-".join(map(str, args.sizes))
     print(f"training {sizes} ({args.activation}) on {used}: {len(x_train)} digits, "
           f"{args.optimizer} lr={lr:g} ({args.schedule}), batch {args.batch_size}, "
