@@ -30,6 +30,15 @@ def _reduce(losses: Any, reduction: str) -> Any:
     return total / losses.size if reduction == "mean" else total
 
 
+def _as_target(prediction: Tensor, target: Any) -> Tensor:
+    """The target as a Tensor; a float target takes the prediction's dtype, so the loss is
+    computed in that dtype (a float64 NumPy target does not make a float32 loss float64)."""
+    target = prediction._operand(target)
+    if target.dtype.kind == "f" and target.dtype != prediction.dtype:
+        target = target.astype(prediction.dtype)
+    return target
+
+
 def _check_target(logits: Tensor, target: Tensor) -> None:
     n, c = logits.shape
     if target.dtype.kind in "iu":
@@ -99,9 +108,7 @@ def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") 
     if logits.ndim != 2 or 0 in logits.shape:
         raise ValueError(f"softmax_cross_entropy: logits must be (N, C) with N, C >= 1, got "
                          f"shape {logits.shape}")
-    target = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
-    if target.dtype.kind == "f" and target.dtype != logits.dtype:
-        target = target.astype(logits.dtype)
+    target = _as_target(logits, target)
     _check_target(logits, target)
     return SoftmaxCrossEntropy.apply(logits, target, reduction=reduction)
 
@@ -132,10 +139,7 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     loss, a classic bug.
     """
     _check_reduction("mse_loss", reduction)
-    target = prediction._operand(target)
-    if target.dtype.kind == "f" and target.dtype != prediction.dtype:
-        # A float64 NumPy target must not turn a float32 network's gradients into float64.
-        target = target.astype(prediction.dtype)
+    target = _as_target(prediction, target)
     if target.shape != prediction.shape:
         raise ValueError(f"mse_loss: prediction shape {prediction.shape} and target shape "
                          f"{target.shape} differ")
