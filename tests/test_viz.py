@@ -418,8 +418,11 @@ def test_cli_mlp_is_built_with_nn_when_it_is_there(tmp_path: Path) -> None:
 
 def test_cli_graph_bad_sizes_and_missing_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture) -> None:
-    assert cli_main(["graph", "--sizes", "5", "--out", str(tmp_path / "g.dot")]) == 2
-    assert "--sizes" in capsys.readouterr().err
+    for bad in ("5", "4,x,2", "4,0,2"):  # the same argparse type as tinygrad-jp train's
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(["graph", "--sizes", bad, "--out", str(tmp_path / "g.dot")])
+        assert exit_info.value.code == 2 and "argument --sizes:" in capsys.readouterr().err
+    assert not (tmp_path / "g.dot").exists()
     without_dot(monkeypatch, tmp_path)
     assert cli_main(["graph", "--net", "hansen", "--sizes", "4,3,2",
                      "--out", str(tmp_path / "h.png")]) == 1

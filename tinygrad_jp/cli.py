@@ -1,7 +1,8 @@
 """The ``tinygrad-jp`` command (also ``python -m tinygrad_jp``): train, compare, graph.
 
 Each subcommand lives beside the feature it drives and exposes two functions,
-``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them together.
+``add_arguments(parser)`` and ``run(args) -> int``; this file wires them together and holds
+the argument types they share (``parse_sizes``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ SUBCOMMANDS = {
     "compare": ("tinygrad_jp.compare", "hand-derived backprop vs autodiff, layer by layer"),
     "graph": ("tinygrad_jp.viz", "draw the forward/backward graph of a seed network"),
 }
+
+
+def parse_sizes(text: str) -> list[int]:
+    """The argparse type of ``--sizes``: "784,128,64,10" -> [784, 128, 64, 10], at least two
+    positive layer widths, input first."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of integers, e.g. 784,128,64,10") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give at least two positive layer widths, e.g. 784,128,64,10")
+    return sizes
 
 
 def build_parser() -> argparse.ArgumentParser:

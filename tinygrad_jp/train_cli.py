@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .cli import parse_sizes
 from .datasets import DatasetNotFoundError, load_fashion_mnist, load_mnist, load_mnist_sample
 from .datasets.mnist import ENV_VAR, IDX_NAMES
 
@@ -47,16 +48,9 @@ Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 # ---------------------------------------------------------------------------
 
 
-def _sizes(text: str) -> list[int]:
-    """"784,128,64,10" -> [784, 128, 64, 10], checked against the 28x28 images and 10 classes."""
-    try:
-        sizes = [int(part) for part in text.replace(" ", "").split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of integers, e.g. 784,128,64,10") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give at least two positive layer widths, e.g. 784,128,64,10")
+def _mnist_sizes(text: str) -> list[int]:
+    """``parse_sizes``, also checked against the 28x28 images and 10 classes."""
+    sizes = parse_sizes(text)
     if sizes[0] != INPUTS or sizes[-1] != CLASSES:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the first width must be {INPUTS} (28x28 pixels) and the last "
@@ -98,7 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--dataset", choices=DATASETS, default="mnist",
         help="mnist (default), fashion-mnist, or sample (the 5,000+1,000 digits in the package)")
-    add("--sizes", type=_sizes, default=[784, 128, 64, 10], metavar="784,...,10",
+    add("--sizes", type=_mnist_sizes, default=[784, 128, 64, 10], metavar="784,...,10",
         help="layer widths, input first (default: 784,128,64,10)")
     add("--activation", choices=ACTIVATIONS, default="relu",
         help="hidden-layer activation (default: relu)")

@@ -38,6 +38,7 @@ import graphviz
 import numpy as np
 
 from .autograd import Function, backward_order
+from .cli import parse_sizes
 from .io import write_atomically
 from .tensor import Tensor
 
@@ -524,8 +525,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``tinygrad-jp graph``."""
     parser.add_argument("--net", choices=sorted(NETS), default="mlp",
                         help="which seed network to draw (default: mlp, built with nn.MLP)")
-    parser.add_argument("--sizes", default=None,
-                        help="layer widths, input first, e.g. 784,128,64,10")
+    parser.add_argument("--sizes", type=parse_sizes, default=None, metavar="784,...,10",
+                        help="layer widths, input first (default: the net's own)")
     parser.add_argument("--batch", type=int, default=32, help="batch size (default: 32)")
     parser.add_argument("--backward", action="store_true",
                         help="draw the backward graph (gradient functions) instead")
@@ -535,15 +536,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show-grads", action="store_true",
                         help="run backward first and show gradient summaries")
     parser.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction")
-
-
-def _parse_sizes(text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    sizes = [int(part) for part in text.split(",") if part.strip()]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"--sizes needs at least two positive widths, got {text!r}")
-    return sizes
 
 
 def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
@@ -566,9 +558,8 @@ def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
 
 
 def _cli_network(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
-    sizes = _parse_sizes(args.sizes)
-    built = nn_mlp(sizes, args.batch) if args.net == "mlp" else None
-    return built or seed_network(args.net, sizes, args.batch)
+    built = nn_mlp(args.sizes, args.batch) if args.net == "mlp" else None
+    return built or seed_network(args.net, args.sizes, args.batch)
 
 
 def run(args: argparse.Namespace) -> int:
