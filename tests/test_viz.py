@@ -408,7 +408,7 @@ def test_cli_graph_writes_the_backward_graph(tmp_path: Path, capsys: pytest.Capt
     assert str(out) in capsys.readouterr().out
 
 
-def test_cli_mlp_is_built_with_nn_when_it_is_there(tmp_path: Path) -> None:
+def test_cli_mlp_is_built_with_nn(tmp_path: Path) -> None:
     out = tmp_path / "g.dot"
     assert cli_main(["graph", "--sizes", "6,4,3", "--batch", "2", "--out", str(out)]) == 0
     titles = Dot(out.read_text(encoding="utf-8")).titles()

@@ -37,9 +37,11 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from . import nn
 from .autograd import Function, backward_order
 from .cli import parse_sizes
 from .io import write_atomically
+from .random import manual_seed
 from .tensor import Tensor
 
 __all__ = [
@@ -539,14 +541,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
-           ) -> tuple[Tensor, dict[str, Tensor]] | None:
+           ) -> tuple[Tensor, dict[str, Tensor]]:
     """The "mlp" net built with ``tinygrad_jp.nn`` (MLP + CrossEntropyLoss), parameters named
-    ``layers.0.weight``, ...; None when nn cannot be imported. viz itself never needs nn."""
-    try:
-        from . import nn
-        from .random import manual_seed
-    except ImportError:
-        return None
+    ``layers.0.weight``, ..., and its cost on random data, like `seed_network`."""
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     sizes = list(sizes or NETS["mlp"].sizes)
@@ -558,8 +555,9 @@ def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
 
 
 def _cli_network(args: argparse.Namespace) -> tuple[Tensor, dict[str, Tensor]]:
-    built = nn_mlp(args.sizes, args.batch) if args.net == "mlp" else None
-    return built or seed_network(args.net, args.sizes, args.batch)
+    if args.net == "mlp":
+        return nn_mlp(args.sizes, args.batch)
+    return seed_network(args.net, args.sizes, args.batch)
 
 
 def run(args: argparse.Namespace) -> int:
