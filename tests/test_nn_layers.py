@@ -203,6 +203,20 @@ def test_mse_loss_conventions() -> None:
     np.testing.assert_allclose(a.grad.numpy(), [0.2, -0.3], rtol=1e-15)  # a - y
 
 
+def test_mse_loss_half_is_one_op_equal_to_halving() -> None:
+    rng = np.random.default_rng(0)
+    y, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    for reduction in ("mean", "sum", "none"):
+        a, b = Tensor(y, requires_grad=True), Tensor(y, requires_grad=True)
+        half = nn.MSELoss(reduction, half=True)(a, t)
+        assert half.creator.name == "SquaredError"  # no Mul after it
+        halved = nn.MSELoss(reduction)(b, t) * 0.5
+        np.testing.assert_array_equal(half.numpy(), halved.numpy())
+        half.sum().backward()
+        halved.sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
 # ----- init ---------------------------------------------------------------------------------
 def draws(fill, shape=(300, 200), seed=5) -> np.ndarray:
     tg.manual_seed(seed)

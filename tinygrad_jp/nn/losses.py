@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ops.loss import mse_loss
 from ..tensor import Tensor
 from .module import Module
 
@@ -34,9 +35,9 @@ class CrossEntropyLoss(Module):
 class MSELoss(Module):
     """Squared error: "mean" gives (1/n) Σ (y - t)² over all n elements, "sum" gives Σ.
 
-    ``half=True`` multiplies by 1/2, the seeds' convention: ``MSELoss("sum", half=True)`` is
-    Nielsen's C = ½ Σ_x ||y(x) - a^L(x)||² and Raschka's J(w) = ½ Σ_i (y_i - φ(z_i))²,
-    whose gradient with respect to the output is simply a - y.
+    ``half=True`` multiplies by 1/2 (inside the one loss op), the seeds' convention:
+    ``MSELoss("sum", half=True)`` is Nielsen's C = ½ Σ_x ||y(x) - a^L(x)||² and Raschka's
+    J(w) = ½ Σ_i (y_i - φ(z_i))², whose gradient with respect to the output is simply a - y.
     """
 
     def __init__(self, reduction: str = "mean", half: bool = False) -> None:
@@ -44,8 +45,7 @@ class MSELoss(Module):
         self.reduction, self.half = reduction, half
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
-        loss = prediction.mse_loss(target, self.reduction)
-        return loss * 0.5 if self.half else loss
+        return mse_loss(prediction, target, self.reduction, 0.5 if self.half else 1.0)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}, half={self.half}"

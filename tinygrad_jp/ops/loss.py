@@ -114,26 +114,30 @@ def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") 
 
 
 class SquaredError(Function):
-    """(prediction - target)² reduced as asked, in one op; its gradient is 2 (p - t) / n for
-    "mean" (n elements), 2 (p - t) for "sum"."""
+    """scale · (prediction - target)² reduced as asked, in one op; its gradient is
+    2 scale (p - t) / n for "mean" (n elements), 2 scale (p - t) otherwise."""
 
-    def forward(self, p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    def forward(self, p: np.ndarray, t: np.ndarray, reduction: str, scale: float
+                ) -> np.ndarray:
         diff = p - t
         self.save(diff)
-        return np.asarray(_reduce(np.square(diff), reduction))
+        loss = _reduce(np.square(diff), reduction)
+        return np.asarray(loss if scale == 1 else loss * scale)
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         prediction, target = self.inputs
         # With create_graph the difference must be in the graph; otherwise the saved one is equal.
         diff = prediction - target if is_grad_enabled() else constant(self.saved[0])
         n = diff.size if self.attrs["reduction"] == "mean" else 1
-        grad = diff * (g * (2 / n))
+        grad = diff * (g * (2 * self.attrs["scale"] / n))
         need_p, need_t = self.needs_input_grad
         return (grad if need_p else None), (-grad if need_t else None)
 
 
-def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean of (prediction - target)^2 over every element ("mean"), their sum, or each ("none").
+def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean", scale: float = 1.0
+             ) -> Tensor:
+    """Mean of (prediction - target)^2 over every element ("mean"), their sum, or each ("none"),
+    times ``scale`` (``MSELoss(half=True)`` passes 0.5), all in one op.
 
     The shapes must be equal: a silent broadcast of (N, 1) against (N,) would give an (N, N)
     loss, a classic bug.
@@ -143,4 +147,4 @@ def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor
     if target.shape != prediction.shape:
         raise ValueError(f"mse_loss: prediction shape {prediction.shape} and target shape "
                          f"{target.shape} differ")
-    return SquaredError.apply(prediction, target, reduction=reduction)
+    return SquaredError.apply(prediction, target, reduction=reduction, scale=scale)
