@@ -238,7 +238,7 @@ def test_show_grads_before_and_after_backward() -> None:
     w = Tensor([1.0, -2.0], requires_grad=True, name="w")
     loss = (w * w).sum()
     assert "grad: none" in viz.draw_graph(loss, show_grads=True).source
-    loss.backward(retain_graph=True)
+    loss.backward()  # releases the saved values: drawing does not need them
     assert "grad: [2, -4]" in viz.draw_graph(loss, show_grads=True).source
     assert "grad: [2, -4]" in viz.draw_graph(loss, backward=True, show_grads=True).source
 
@@ -406,6 +406,16 @@ def test_cli_graph_writes_the_backward_graph(tmp_path: Path, capsys: pytest.Capt
     assert any(label.endswith("W1 (4, 6)") or label.endswith("layers.0.weight (4, 6)")
                for _, _, label in dot.edges)
     assert str(out) in capsys.readouterr().out
+
+
+def test_cli_show_grads_draws_the_backward_graph_after_backward(tmp_path: Path) -> None:
+    out = tmp_path / "g.dot"
+    assert cli_main(["graph", "--net", "raschka", "--sizes", "4,3,2", "--batch", "2",
+                     "--backward", "--show-grads", "--out", str(out)]) == 0
+    dot = Dot(out.read_text(encoding="utf-8"))
+    accumulated = [text for title, text, _ in dot.nodes.values() if title == "AccumulateGrad"]
+    assert len(accumulated) == 4 and all("grad: " in text for text in accumulated)
+    assert "grad: none" not in dot.source
 
 
 def test_cli_mlp_is_built_with_nn(tmp_path: Path) -> None:

@@ -161,8 +161,7 @@ def _attr_text(value: Any) -> str:
 
 def op_attrs(fn: Function) -> str:
     """``axis=(1,) alpha=0.01``: the op's keyword arguments; None and False are left out."""
-    attrs = getattr(fn, "attrs", None) or {}
-    return "  ".join(f"{key}={_attr_text(value)}" for key, value in attrs.items()
+    return "  ".join(f"{key}={_attr_text(value)}" for key, value in fn.attrs.items()
                      if value is not None and value is not False)
 
 
@@ -505,20 +504,19 @@ def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: in
         raise ValueError(f"seed_network: unknown net {net!r}; choose from {', '.join(NETS)}")
     spec = NETS[net]
     sizes = list(sizes or spec.sizes)
-    names = spec.layers if len(spec.layers) == len(sizes) - 1 else range(1, len(sizes))
+    names = list(spec.layers if len(spec.layers) == len(sizes) - 1 else range(1, len(sizes)))
     rng = np.random.default_rng(seed)
     a = _named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
     params: dict[str, Tensor] = {}
-    last = str(list(names)[-1])
-    for layer, (n_in, n_out) in zip(names, itertools.pairwise(sizes)):
+    for i, (layer, (n_in, n_out)) in enumerate(zip(names, itertools.pairwise(sizes)), start=1):
         w = _named(Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in),
                           dtype=np.float32, requires_grad=True), f"W{layer}")
         b = _named(Tensor.zeros(n_out, requires_grad=True), f"b{layer}") if spec.biases else None
         params.update({t.name: t for t in (w, b) if t is not None})
         z = _named(a.linear(w, b), f"z{layer}")
-        if str(layer) != last:
+        if i < len(names):  # hidden layers; the cost treats the last z itself
             a = _named(_activate(z, spec.activation), f"a{layer}")
-    cost = _seed_cost(z, rng.integers(0, sizes[-1], batch), spec, last)
+    cost = _seed_cost(z, rng.integers(0, sizes[-1], batch), spec, names[-1])
     return _named(cost, spec.cost_name), params
 
 
@@ -568,7 +566,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"tinygrad-jp graph: {error}", file=sys.stderr)
         return 2
     if args.show_grads:
-        loss.backward(retain_graph=True)
+        loss.backward()  # drawing needs no saved values, only the graph's structure
     try:
         path = save_graph(loss, args.out, backward=args.backward, params=params,
                           show_values=args.show_values, show_grads=args.show_grads,
