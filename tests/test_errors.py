@@ -112,6 +112,15 @@ def test_reduction_axis_errors() -> None:
         t(1, 3).var(axis=0, ddof=1)
 
 
+# ---- making tensors ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data", [np.array(["a"]), np.array([1, None], dtype=object),
+                                  np.str_("a"), np.array([1j])])
+def test_tensor_of_non_numeric_numpy_data_is_refused(data) -> None:
+    with pytest.raises(TypeError, match=r"Tensor: cannot make a tensor from .* \(NumPy dtype "):
+        Tensor(data)
+
+
 # ---- indexing ---------------------------------------------------------------------------------
 
 def test_index_out_of_range_names_shape_and_index() -> None:

@@ -21,10 +21,9 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     """User data -> a fresh ndarray. NumPy data keeps its dtype; Python floats become float32."""
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data, dtype=dtype)
+    from_numpy = isinstance(data, (np.ndarray, np.generic))
     array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype == np.float64:
+    if dtype is None and not from_numpy and array.dtype == np.float64:
         array = array.astype(DEFAULT_FLOAT)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} data "
