@@ -92,6 +92,26 @@ def test_other_shape_ops() -> None:
         t(2, 3, 4).flatten(2, 1)
 
 
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: t(2, 1).squeeze(3), "squeeze: axis 3 is out of range for shape (2, 1)"),
+    (lambda: t(2, 1).squeeze(-3), "squeeze: axis -3 is out of range for shape (2, 1)"),
+    (lambda: t().squeeze(0), "squeeze: axis 0 is out of range for shape ()"),
+    (lambda: t(2, 3).flatten(2), "flatten: start_dim 2 is out of range for shape (2, 3)"),
+    (lambda: t(2, 3).flatten(0, -3), "flatten: end_dim -3 is out of range for shape (2, 3)"),
+    (lambda: t().flatten(1), "flatten: start_dim 1 is out of range for shape ()"),
+])
+def test_squeeze_and_flatten_axes_out_of_range(call, message) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_squeeze_and_flatten_take_every_axis_in_range() -> None:
+    assert t(2, 1).squeeze(-1).shape == (2,)
+    assert t(1, 2, 1).squeeze((0, -1)).shape == (2,)
+    assert t().flatten(0, -1).shape == (1,)
+    assert t(2, 3, 4).flatten(-2).shape == (2, 12)
+
+
 def test_linear_mismatch() -> None:
     with pytest.raises(ValueError, match=r"linear: input of shape " + re.escape("(2, 3)") +
                        ".*weight of shape " + re.escape("(4, 5)")):

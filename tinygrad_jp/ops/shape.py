@@ -42,10 +42,19 @@ def permutation(x: Tensor, axes: tuple[int, ...]) -> tuple[int, ...]:
     return normal
 
 
+def _position(op: str, what: str, axis: int, x: Tensor, ndim: int) -> int:
+    """``axis`` (negative counts from the end) as a position in 0..ndim-1, or an error."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: {what} {axis} is out of range for shape {x.shape}")
+    return axis % ndim
+
+
 def flattened_shape(x: Tensor, start: int, end: int) -> tuple[int, ...]:
+    # A 0-d tensor flattens to (1,), as if it had one axis (0 or -1).
+    s = _position("flatten", "start_dim", start, x, max(x.ndim, 1))
+    e = _position("flatten", "end_dim", end, x, max(x.ndim, 1))
     if x.ndim == 0:
         return (1,)
-    s, e = start % x.ndim, end % x.ndim
     if s > e:
         raise ValueError(f"flatten: start_dim {start} comes after end_dim {end} "
                          f"for shape {x.shape}")
@@ -55,7 +64,8 @@ def flattened_shape(x: Tensor, start: int, end: int) -> tuple[int, ...]:
 def squeezed_shape(x: Tensor, axis: int | Sequence[int] | None) -> tuple[int, ...]:
     if axis is None:
         return tuple(n for n in x.shape if n != 1)
-    drop = {a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+    drop = {_position("squeeze", "axis", a, x, x.ndim)
+            for a in ((axis,) if isinstance(axis, int) else axis)}
     if any(x.shape[a] != 1 for a in drop):
         raise ValueError(f"squeeze: axis {axis} of shape {x.shape} is not of size 1")
     return tuple(n for i, n in enumerate(x.shape) if i not in drop)
