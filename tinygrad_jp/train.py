@@ -46,7 +46,6 @@ Data = tuple[np.ndarray, np.ndarray] | Batches
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
 _REFRESH_SECONDS = 0.1  # how often the progress bar's numbers are redrawn
-METRIC_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 # ---------------------------------------------------------------------------
@@ -204,6 +203,33 @@ def _classifies(out: Tensor) -> bool:
     return out.ndim == 2 and out.shape[1] > 1
 
 
+@dataclass
+class _Tally:
+    """Running sums over the batches of an epoch (or an evaluation), for the means."""
+
+    total_loss: float = 0.0  # the batch losses weighted by batch size
+    correct: int = 0
+    seen: int = 0
+    classifies: bool = True  # every output so far was class scores (N, C)
+
+    def add(self, out: Tensor, target: np.ndarray, loss: float | None) -> None:
+        """Count one batch: its outputs, its targets, its mean loss (None: no loss)."""
+        n = len(target)
+        if loss is not None:
+            self.total_loss += loss * n
+        self.classifies = self.classifies and _classifies(out)
+        if self.classifies:
+            self.correct += _count_correct(out.data, target)  # from the logits at hand
+        self.seen += n
+
+    def means(self, with_loss: bool = True) -> dict[str, float]:
+        """{"loss": ..., "accuracy": ...} per sample; accuracy only for class scores."""
+        values = {"loss": self.total_loss / self.seen} if with_loss else {}
+        if self.classifies:
+            values["accuracy"] = self.correct / self.seen
+        return values
+
+
 @contextlib.contextmanager
 def _mode(model: Any, training: bool) -> Iterator[None]:
     """model.train() or model.eval() inside, the previous mode restored after (if it has one)."""
@@ -238,26 +264,15 @@ def evaluate(model: Any, loss: LossFn | None, data: Data, batch_size: int = 1000
         when the outputs are class scores (N, C).
     """
     loader = _as_loader(data, batch_size, False, None, "evaluate")
-    total_loss, correct, seen = 0.0, 0, 0
-    classifies = True
+    tally = _Tally()
     with no_grad(), _mode(model, training=False):
         for xb, tb in loader:
             out = model(Tensor.from_numpy(xb))
-            n = len(xb)
-            if loss is not None:
-                total_loss += loss(out, Tensor.from_numpy(tb)).item() * n
-            classifies = classifies and _classifies(out)
-            if classifies:
-                correct += _count_correct(out.data, tb)
-            seen += n
-    if seen == 0:
+            value = None if loss is None else loss(out, Tensor.from_numpy(tb)).item()
+            tally.add(out, tb, value)
+    if tally.seen == 0:
         raise ValueError("evaluate: the data holds no samples")
-    result = {}
-    if loss is not None:
-        result["loss"] = total_loss / seen
-    if classifies:
-        result["accuracy"] = correct / seen
-    return result
+    return tally.means(with_loss=loss is not None)
 
 
 # ---------------------------------------------------------------------------
@@ -338,8 +353,7 @@ def fit(
 def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
                  bar: Any) -> dict[str, float]:
     """One pass over the loader; returns the epoch's mean loss (and accuracy)."""
-    total_loss, correct, seen = 0.0, 0, 0
-    classifies: bool | None = None
+    tally = _Tally()
     next_refresh = time.perf_counter() + _REFRESH_SECONDS
     done = 0
     for xb, tb in loader:
@@ -348,37 +362,22 @@ def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        n = len(xb)
         value = loss.item()
         if not math.isfinite(value):
             raise FloatingPointError(
                 f"fit: the loss became {value} at batch {done + 1}; the learning rate is "
                 f"probably too large (or the inputs are not scaled to [0, 1])")
-        total_loss += value * n
-        if classifies is None:
-            classifies = _classifies(out)
-        if classifies:
-            correct += _count_correct(out.data, tb)  # the logits are already there: no forward
-        seen += n
+        tally.add(out, tb, value)
         done += 1
         if bar is not None and time.perf_counter() >= next_refresh:
             bar.update(done - bar.n)
-            bar.set_postfix_str(_postfix(_means(total_loss, correct, seen, classifies)),
-                                refresh=False)
+            bar.set_postfix_str(_postfix(tally.means()), refresh=False)
             next_refresh = time.perf_counter() + _REFRESH_SECONDS
     if bar is not None:
         bar.update(done - bar.n)
-    if seen == 0:
+    if tally.seen == 0:
         raise ValueError("fit: the training data holds no samples")
-    return _means(total_loss, correct, seen, bool(classifies))
-
-
-def _means(total_loss: float, correct: int, seen: int, classifies: bool | None
-           ) -> dict[str, float]:
-    values = {"loss": total_loss / max(seen, 1)}
-    if classifies:
-        values["accuracy"] = correct / max(seen, 1)
-    return values
+    return tally.means()
 
 
 def _postfix(values: dict[str, float]) -> str:
