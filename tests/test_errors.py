@@ -132,6 +132,17 @@ def test_reduction_axis_errors() -> None:
         t(1, 3).var(axis=0, ddof=1)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_takes_exactly_one_int_axis(name: str) -> None:
+    for axis in [(0, 1), (1,), None]:
+        with pytest.raises(TypeError, match=name + r": axis must be one int, got " +
+                           re.escape(repr(axis))):
+            getattr(t(2, 3), name)(axis=axis)
+    with pytest.raises(ValueError, match=name + r": axis 2 is out of range"):
+        getattr(t(2, 3), name)(axis=2)
+    assert getattr(t(2, 3), name)(axis=np.int64(0)).shape == (2, 3)
+
+
 # ---- making tensors ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data", [np.array(["a"]), np.array([1, None], dtype=object),

@@ -496,11 +496,12 @@ class Tensor:
         return activation.Step.apply(self, threshold=threshold)
 
     def softmax(self, axis: int = -1) -> Tensor:
-        return activation.Softmax.apply(self, axis=reduce.axes(axis, self.ndim, "softmax")[0])
+        return activation.Softmax.apply(self, axis=activation.one_axis(axis, self.ndim,
+                                                                       "softmax"))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        return activation.LogSoftmax.apply(self, axis=reduce.axes(axis, self.ndim,
-                                                                  "log_softmax")[0])
+        return activation.LogSoftmax.apply(self, axis=activation.one_axis(axis, self.ndim,
+                                                                          "log_softmax"))
 
     # ----- losses (ops/loss.py) ---------------------------------------------------------------
     def softmax_cross_entropy(self, target: Any, reduction: str = "mean") -> Tensor:

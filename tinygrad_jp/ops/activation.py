@@ -10,6 +10,15 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import constant
+from .reduce import axes
+
+
+def one_axis(axis: int, ndim: int, op: str) -> int:
+    """``axis`` for softmax and log_softmax: exactly one int, made non-negative."""
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be one int, got {axis!r} (it normalises along "
+                        f"one axis)")
+    return axes(axis, ndim, op)[0]
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
