@@ -147,33 +147,23 @@ class Cos(Function):
 class _Select(_Binary):
     """maximum/minimum: the gradient goes to the chosen input; on ties it is split in half."""
 
-    def _share_of_x(self) -> np.ndarray:
-        raise NotImplementedError
+    x_wins: np.ufunc  # where x is the one chosen: np.greater for maximum
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        share = self._share_of_x()
+        x, y = self.inputs[0].data, self.inputs[1].data
+        dtype = np.result_type(x, y)
+        share = self.x_wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
         need_x, need_y = self.needs_input_grad
         return (g * constant(share) if need_x else None,
                 g * constant(1 - share) if need_y else None)
 
-    def _share(self, chosen: np.ndarray) -> np.ndarray:
-        x, y = self.inputs[0].data, self.inputs[1].data
-        dtype = np.result_type(x, y)
-        return chosen.astype(dtype) + (x == y).astype(dtype) * 0.5
-
 
 class Maximum(_Select):
-    ufunc = np.maximum
-
-    def _share_of_x(self) -> np.ndarray:
-        return self._share(self.inputs[0].data > self.inputs[1].data)
+    ufunc, x_wins = np.maximum, np.greater
 
 
 class Minimum(_Select):
-    ufunc = np.minimum
-
-    def _share_of_x(self) -> np.ndarray:
-        return self._share(self.inputs[0].data < self.inputs[1].data)
+    ufunc, x_wins = np.minimum, np.less
 
 
 class Clip(Function):
