@@ -240,6 +240,18 @@ def test_nielsen_pickle_normalized_like_idx(tmp_path):
     np.testing.assert_allclose(x_train[:6], splits[0][0] / 255.0, rtol=1e-6)
 
 
+def test_nielsen_pickle_uncompressed_or_broken_gzip(tmp_path):
+    path = tmp_path / "mnist.pkl.gz"
+    splits = write_nielsen(path)
+    path.write_bytes(gzip.decompress(path.read_bytes()))  # the name says .gz, the bytes do not
+    (x_train, _), _ = load_mnist(root=tmp_path, download=False, **RAW)
+    np.testing.assert_array_equal(x_train[:6].reshape(6, 784), splits[0][0])
+    path.write_bytes(gzip.compress(pickle.dumps((1, 2, 3), protocol=2))[:-12])  # cut short
+    with pytest.raises(DatasetFormatError, match="not a valid gzip file") as info:
+        load_mnist(root=tmp_path, download=False)
+    assert str(path) in str(info.value)
+
+
 class _Evil:
     def __reduce__(self):
         import os

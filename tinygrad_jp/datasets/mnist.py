@@ -33,6 +33,7 @@ import dataclasses
 import gzip
 import hashlib
 import http.client
+import io
 import os
 import pickle
 import urllib.error
@@ -326,11 +327,11 @@ def read_nielsen_pickle(path: str | os.PathLike[str]) -> Arrays:
     (the data folders of `load_mnist`), never fetched.
     """
     path = Path(path)
+    data = _read_bytes(path)
     try:
-        with gzip.open(path, "rb") if _is_gzip(path) else path.open("rb") as f:
-            # latin1: the file was written by Python 2; its array bytes are str there.
-            content = _ArrayUnpickler(f, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, OSError, zlib.error, ValueError) as err:
+        # latin1: the file was written by Python 2; its array bytes are str there.
+        content = _ArrayUnpickler(io.BytesIO(data), encoding="latin1").load()
+    except (pickle.UnpicklingError, EOFError, ValueError) as err:
         raise DatasetFormatError(f"{path}: not a readable MNIST pickle ({err})") from err
     if not (isinstance(content, tuple) and len(content) == 3):
         raise DatasetFormatError(f"{path}: expected a (train, validation, test) tuple")
@@ -339,11 +340,6 @@ def read_nielsen_pickle(path: str | os.PathLike[str]) -> Arrays:
     x_train = np.concatenate([train[0], valid[0]])
     t_train = np.concatenate([train[1], valid[1]])
     return (x_train, t_train), test
-
-
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(2) == b"\x1f\x8b"
 
 
 # ---------------------------------------------------------------------------
@@ -512,9 +508,11 @@ def _format(
     images: np.ndarray, labels: np.ndarray, normalize: bool, flatten: bool, one_hot_label: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shape uint8 images (N, 28, 28) and int labels (N,) as the caller asked."""
-    x = images.astype(np.float32) / np.float32(255.0) if normalize else images.astype(np.uint8)
+    x = images.astype(np.float32 if normalize else np.uint8)  # a copy the caller may change
+    if normalize:
+        x /= np.float32(255.0)
     x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 1, IMAGE_SIDE, IMAGE_SIDE)
-    t = one_hot(labels, NUM_CLASSES) if one_hot_label else labels.astype(np.int64)
+    t = one_hot(labels, NUM_CLASSES) if one_hot_label else labels.astype(np.int64, copy=False)
     return x, t
 
 
