@@ -46,7 +46,10 @@ def _count(shape: tuple[int, ...], axis: tuple[int, ...]) -> int:
 
 def _spread(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...]) -> Tensor:
     """A reduced gradient broadcast back to the input's ``shape``."""
-    return Reshape.apply(g, shape=_kept_shape(shape, axis)).broadcast_to(shape)
+    kept = _kept_shape(shape, axis)
+    if g.shape != kept:  # the reduction dropped its axes (keepdims=False)
+        g = Reshape.apply(g, shape=kept)
+    return g.broadcast_to(shape)
 
 
 class Sum(Function):
@@ -94,7 +97,7 @@ class LogSumExp(Function):
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         m = x.max(axis=axis, keepdims=True)
         out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
-        return out if keepdims else np.squeeze(out, axis=axis)
+        return out if keepdims else out.squeeze(axis=axis)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, axis = self.inputs[0], self.attrs["axis"]
