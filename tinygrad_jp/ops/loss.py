@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import constant
+from .shape import Reshape
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -91,7 +92,7 @@ class SoftmaxCrossEntropy(Function):
         reduction = self.attrs["reduction"]
         if reduction == "mean":
             return g / n
-        return g if reduction == "sum" else g.reshape(n, 1)
+        return g if reduction == "sum" else Reshape.apply(g, shape=(n, 1))
 
     @staticmethod
     def _as_rows(target: Tensor, probs: np.ndarray) -> Tensor:
