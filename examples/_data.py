@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_jp.datasets import load_mnist_sample
 from tinygrad_jp.train_cli import load_data
 
 TINY_TRAIN, TINY_TEST = 500, 200  # --tiny: this many sample digits, so a test takes a second
@@ -14,12 +15,17 @@ TINY_TRAIN, TINY_TEST = 500, 200  # --tiny: this many sample digits, so a test t
 Split = tuple[np.ndarray, np.ndarray]
 
 
-def mnist_parser(description: str, epochs: int) -> argparse.ArgumentParser:
-    """The options every MNIST example takes: ``--epochs`` and ``--tiny``; add your own."""
+def mnist_parser(description: str, epochs: int, tiny: int = TINY_TRAIN
+                 ) -> argparse.ArgumentParser:
+    """The options every MNIST example takes: ``--epochs`` and ``--tiny``; add your own.
+
+    ``--tiny`` sets ``args.tiny`` to ``tiny``, the number of sample digits to train on
+    (else it is 0: the full data).
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--tiny", action="store_true",
-                        help=f"{TINY_TRAIN} sample digits, 1 epoch")
+    parser.add_argument("--tiny", action="store_const", const=tiny, default=0,
+                        help=f"train on {tiny} sample digits (test on {TINY_TEST}), 1 epoch")
     return parser
 
 
@@ -33,15 +39,16 @@ def parse_and_load(parser: argparse.ArgumentParser, argv: Sequence[str] | None
     return (args, *mnist(args.tiny))
 
 
-def mnist(tiny: bool) -> tuple[Split, Split, str]:
+def mnist(tiny: int = 0) -> tuple[Split, Split, str]:
     """(x_train, t_train), (x_test, t_test) and the data set's name.
 
     Full MNIST when it is on disk or downloadable (else the bundled sample, with a loud
-    notice); with ``tiny``, the first digits of the sample and no download attempt.
+    notice); with ``tiny`` > 0, the sample's first ``tiny`` training and ``TINY_TEST`` test
+    digits, and no download attempt.
     """
     if tiny:
-        ((x, t), (x_test, t_test)), _ = load_data("sample")
-        name = f"the sample's first {TINY_TRAIN} digits"
-        return (x[:TINY_TRAIN], t[:TINY_TRAIN]), (x_test[:TINY_TEST], t_test[:TINY_TEST]), name
+        (x, t), (x_test, t_test) = load_mnist_sample()
+        name = f"the sample's first {tiny} digits"
+        return (x[:tiny], t[:tiny]), (x_test[:TINY_TEST], t_test[:TINY_TEST]), name
     (train, test), name = load_data("mnist")
     return train, test, name

@@ -110,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs[label] = ws, costs = descend(eta, steps)
         print(f"eta = {eta:<6g} {label:<20} w = {ws[-1]:>10.4f}  J = {costs[-1]:.3e}")
     try:
-        draw(args.out, np.linspace(-3.0, 3.0, 301), activation_table(np.linspace(-3, 3, 301)),
-             runs)
+        curve = np.linspace(-3.0, 3.0, 301)
+        draw(args.out, curve, activation_table(curve), runs)
         print(f"wrote {args.out}")
     except ImportError as err:
         print(f"no picture: {err}")

@@ -2,7 +2,7 @@
 
     python examples/hansen_exercises.py                   # full MNIST, 3 epochs each
     python examples/hansen_exercises.py --only adam relu --epochs 10
-    python examples/hansen_exercises.py --tiny            # 500 sample digits, 1 epoch each
+    python examples/hansen_exercises.py --tiny            # 200 sample digits, 1 epoch each
 
 The seed's network: no biases, sigmoid hidden layers, softmax output with cross-entropy,
 weights randn(m, n) * sqrt(1/m), SGD one digit at a time with l_rate = 0.001. Its exercises,
@@ -38,7 +38,7 @@ class Exercise:
     options: dict[str, float] = field(default_factory=lambda: {"lr": 0.001})
 
 
-TINY_DIGITS = 200
+TINY_DIGITS = 200  # --tiny: eight trainings, four of them one digit per step: fewer digits
 
 EXERCISES = {
     "seed": Exercise("the seed: sigmoid, no bias, one digit per step, SGD 0.001"),
@@ -70,13 +70,10 @@ def run(exercise: Exercise, data: tuple, epochs: int) -> tuple[float, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = mnist_parser(__doc__.splitlines()[0], epochs=3)  # epochs per exercise
+    parser = mnist_parser(__doc__.splitlines()[0], epochs=3, tiny=TINY_DIGITS)  # per exercise
     parser.add_argument("--only", nargs="+", choices=list(EXERCISES), default=list(EXERCISES),
                         help="run only these exercises")
     args, train, test, name = parse_and_load(parser, argv)
-    if args.tiny:  # eight trainings, four of them one digit per step: fewer digits still
-        train, name = (train[0][:TINY_DIGITS], train[1][:TINY_DIGITS]), f"{TINY_DIGITS} digits"
-
     print(f"{args.epochs} epoch(s) each on {name}")
     print(f"{'exercise':<58} {'test acc':>8} {'seconds':>8}")
     for key in args.only:

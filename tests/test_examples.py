@@ -40,6 +40,13 @@ def run(name: str, capsys, *argv: str) -> str:
     return capsys.readouterr().out
 
 
+def assert_tiny_digits_as_documented(name: str, out: str) -> None:
+    """The docstring's ``--tiny  # N sample digits`` is what the run says it trained on."""
+    doc = (EXAMPLES / f"{name}.py").read_text(encoding="utf-8")
+    documented = re.search(r"--tiny +# (\d+) sample digits", doc).group(1)
+    assert f"the sample's first {documented} digits" in out
+
+
 def percent(pattern: str, text: str) -> float:
     match = re.search(pattern + r"\s*([\d.]+)%", text)
     assert match, f"{pattern!r} not in:\n{text}"
@@ -76,6 +83,7 @@ def test_activations_and_learning_rates(capsys, tmp_path):
 
 def test_leaky_relu_adam(capsys):
     out = run("leaky_relu_adam_mnist", capsys, "--tiny")
+    assert_tiny_digits_as_documented("leaky_relu_adam_mnist", out)
     gap = float(re.search(r"max difference (\S+)", out).group(1))
     assert gap < 1e-6  # autodiff's gradient is (softmax - teacher) / N
     assert percent("test accuracy after 1 epoch\\(s\\) on .*?:", out) > 20  # chance is 10%
@@ -83,12 +91,14 @@ def test_leaky_relu_adam(capsys):
 
 def test_nielsen_network(capsys):
     out = run("nielsen_network", capsys, "--tiny")
+    assert_tiny_digits_as_documented("nielsen_network", out)
     correct = int(re.search(r"Epoch 0: (\d+) / 200", out).group(1))
     assert percent("best test accuracy on .*?:", out) == pytest.approx(correct / 2)
 
 
 def test_hansen_exercises_table(capsys):
     out = run("hansen_exercises", capsys, "--tiny")
+    assert_tiny_digits_as_documented("hansen_exercises", out)
     rows = re.findall(r"^(the seed.+?|\d\. .+?) +([\d.]+)% +([\d.]+)$", out, flags=re.M)
     assert [r[0][:2] for r in rows] == ["th", "1.", "2.", "3.", "4.", "5.", "6.", "7."]
     accuracies = [float(acc) for _, acc, _ in rows]
@@ -98,7 +108,9 @@ def test_hansen_exercises_table(capsys):
 
 
 def test_hansen_nn(capsys):
-    assert percent("test accuracy on .*?:", run("hansen_nn", capsys, "--tiny")) > 10
+    out = run("hansen_nn", capsys, "--tiny")
+    assert_tiny_digits_as_documented("hansen_nn", out)
+    assert percent("test accuracy on .*?:", out) > 10
 
 
 def test_train_mnist_writes_the_run(capsys, tmp_path):
