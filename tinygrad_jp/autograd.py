@@ -10,7 +10,8 @@ How gradients flow (``Tensor.backward`` / ``grad``)::
     the tensors the output depends on, newest first (a topological order: see backward_order)
     -> for each tensor in turn: hooks, then Function.backward (written in Tensor ops,
        so with ``create_graph=True`` the gradients are themselves recorded)
-    -> gradients of broadcast inputs are summed back to the input's shape
+    -> each input's gradient is summed back to its shape (if it was broadcast) and cast to
+       its dtype (a float32 weight used with float64 data still gets a float32 gradient)
     -> leaves (and tensors that called ``retain_grad``) accumulate into ``.grad``
 
 Nothing here knows an op by name: ops live in ``tinygrad_jp.ops``.

@@ -1,6 +1,9 @@
 """Tensor: an n-dimensional array that remembers how it was made, so it can be differentiated.
 
-The maths lives in ``tinygrad_jp.ops``; every method here is a one-liner that applies an op.
+The maths lives in ``tinygrad_jp.ops``: every differentiable method here is one line that
+hands the work to it. What is written here is the rest: constructors, conversions to NumPy and
+Python, comparisons and argmax/argmin (their results are outside the graph), and the graph's
+controls and picture (backward, requires_grad_, detach, retain_grad, register_hook, draw).
 """
 
 from __future__ import annotations

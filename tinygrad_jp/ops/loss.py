@@ -19,8 +19,9 @@ def _check_reduction(op: str, reduction: str) -> None:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _reduce(losses: Any, reduction: str) -> Any:
-    """Per-sample losses (N,) -> the requested reduction (works on arrays and Tensors).
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray | np.generic:
+    """Per-element losses (an array of any shape) -> as they are ("none"), or their sum or
+    mean over every element, a NumPy scalar.
 
     The mean is written as sum / size: ``ndarray.mean`` adds a Python wrapper that costs more
     than the whole reduction of a batch's losses.
@@ -56,7 +57,8 @@ def _check_target(logits: Tensor, target: Tensor) -> None:
 
 
 class SoftmaxCrossEntropy(Function):
-    """-sum_k t_k log softmax(x)_k per row, in one op; its gradient is (softmax - t) / N.
+    """-sum_k t_k log softmax(x)_k per row, in one op; its gradient is softmax - t per row,
+    divided by N for "mean".
 
     ``target`` is integer labels (N,) or one-hot / probability rows (N, C).
     """

@@ -121,7 +121,8 @@ class SumTo(Function):
 
 
 def var(x: Tensor, axis: int | Sequence[int] | None, keepdims: bool, ddof: int) -> Tensor:
-    """Variance as mean of squared deviations, divided by (n - ddof), in Tensor ops."""
+    """Variance: the sum of squared deviations from the mean divided by (n - ddof), in
+    Tensor ops."""
     reduced = axes(axis, x.ndim, "var")
     count = _count(x.shape, reduced)
     if count - ddof <= 0:
