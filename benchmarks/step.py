@@ -26,6 +26,9 @@ import sys
 import time
 
 import numpy as np
+from _threads import env_with_threads  # benchmarks/, on the path when run as a script
+
+from tinygrad_jp import Tensor
 
 SIZES = (784, 128, 64, 10)
 LR = 0.1
@@ -71,8 +74,6 @@ def numpy_step(params: list[np.ndarray], x: np.ndarray, labels: np.ndarray) -> f
 
 def tensor_step(params: list, x: np.ndarray, labels: np.ndarray) -> float:
     """The same step written with Tensor ops and autodiff."""
-    from tinygrad_jp import Tensor
-
     w1, b1, w2, b2, w3, b3 = params
     a1 = Tensor.from_numpy(x).linear(w1, b1).sigmoid()  # x @ w1.T + b1 in one op
     a2 = a1.linear(w2, b2).sigmoid()
@@ -86,8 +87,6 @@ def tensor_step(params: list, x: np.ndarray, labels: np.ndarray) -> float:
 
 def measure(batch: int, steps: int) -> tuple[float, float]:
     """Median ms per step (NumPy, Tensor), alternating the two on the same batches."""
-    from tinygrad_jp import Tensor
-
     rng = np.random.default_rng(1)
     x = rng.random((batch, SIZES[0]), dtype=np.float32)
     labels = rng.integers(0, SIZES[-1], batch)
@@ -129,10 +128,8 @@ def main() -> None:
         run(args.threads, args.steps)
         return
     for threads in sorted({1, os.cpu_count() or 1}):
-        env = dict(os.environ, **{v: str(threads) for v in (
-            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
         subprocess.run([sys.executable, __file__, "--threads", str(threads),
-                        "--steps", str(args.steps)], env=env, check=True)
+                        "--steps", str(args.steps)], env=env_with_threads(threads), check=True)
 
 
 if __name__ == "__main__":
