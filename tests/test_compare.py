@@ -155,7 +155,9 @@ def test_cli_default_nielsen_784_30_10_on_mnist(capsys: pytest.CaptureFixture[st
 def test_cli_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "--net", "raschka", "--sizes", "6,5,4,3"]) == 2
     assert "3 sizes" in capsys.readouterr().out
-    assert main(["compare", "--sizes", "6,x"]) == 2
+    with pytest.raises(SystemExit) as exit_:  # an argparse error, like every bad option
+        main(["compare", "--sizes", "6,x"])
+    assert exit_.value.code == 2
     assert main(["compare", "--sizes", "6,3", "--data", "mnist"]) == 2
     assert "784" in capsys.readouterr().out
     with pytest.raises(SystemExit):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import nn
+from .cli import parse_sizes
 from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
 from .reference._data import as_one_hot
@@ -239,15 +240,15 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
 
 
 # ----- the console command ------------------------------------------------------------------
-DEFAULT_SIZES = {"nielsen": "784,30,10", "hansen": "784,128,64,10", "raschka": "784,100,10",
-                 "leaky-adam": "784,100,10"}
+DEFAULT_SIZES = {"nielsen": [784, 30, 10], "hansen": [784, 128, 64, 10],
+                 "raschka": [784, 100, 10], "leaky-adam": [784, 100, 10]}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--net", choices=sorted(DEFAULT_SIZES), default="nielsen",
                         help="which seed network to compare (default: nielsen)")
-    parser.add_argument("--sizes", help="layer widths, input first, e.g. 784,30,10 "
-                        "(default: the seed's)")
+    parser.add_argument("--sizes", type=parse_sizes, help="layer widths, input first, e.g. "
+                        "784,30,10 (default: the seed's)")
     parser.add_argument("--batch", type=int, default=10, help="examples in the batch")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and data")
     parser.add_argument("--data", choices=("auto", "mnist", "random"), default="auto",
@@ -282,10 +283,9 @@ def batch_data(sizes: Sequence[int], batch: int, seed: int, data: str
 def run(args: argparse.Namespace) -> int:
     """Print the table; exit code 0 if every row passed, 1 otherwise, 2 for bad arguments."""
     try:
-        sizes = [int(s) for s in (args.sizes or DEFAULT_SIZES[args.net]).split(",")]
-        if len(sizes) < 2 or min(sizes) < 1 or args.batch < 1:
-            raise ValueError(f"need at least two positive sizes and --batch >= 1, got "
-                             f"{sizes} and {args.batch}")
+        sizes = args.sizes or DEFAULT_SIZES[args.net]
+        if args.batch < 1:
+            raise ValueError(f"--batch must be >= 1, got {args.batch}")
         reference = build_reference(args.net, sizes, args.seed)
         x, labels = batch_data(sizes, args.batch, args.seed, args.data)
     except ValueError as e:
