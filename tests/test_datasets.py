@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import os
 import pickle
+import re
 import socket
 import stat
 import threading
@@ -523,7 +524,7 @@ def test_no_network_gives_clear_error(tmp_path, monkeypatch):
 def test_official_checksums_are_recorded():
     for spec in (mnist.MNIST_SPEC, mnist.FASHION_MNIST_SPEC):
         assert sorted(spec.sha256) == sorted(f"{n}.gz" for n in NAMES)
-        assert all(len(h) == 64 and int(h, 16) >= 0 for h in spec.sha256.values())
+        assert all(len(h) == 64 and re.fullmatch("[0-9a-f]{64}", h) for h in spec.sha256.values())
     assert mnist.MNIST_SPEC.sha256["train-images-idx3-ubyte.gz"].startswith("440fcabf")
     assert mnist.FASHION_MNIST_SPEC.sha256["train-images-idx3-ubyte.gz"].startswith("3aede38d")
 

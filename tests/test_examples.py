@@ -94,6 +94,7 @@ def test_nielsen_network(capsys):
     assert_tiny_digits_as_documented("nielsen_network", out)
     correct = int(re.search(r"Epoch 0: (\d+) / 200", out).group(1))
     assert percent("best test accuracy on .*?:", out) == pytest.approx(correct / 2)
+    assert correct > 30  # 15%: one epoch of 500 digits already beats chance (20 of 200)
 
 
 def test_hansen_exercises_table(capsys):
@@ -102,7 +103,6 @@ def test_hansen_exercises_table(capsys):
     rows = re.findall(r"^(the seed.+?|\d\. .+?) +([\d.]+)% +([\d.]+)$", out, flags=re.M)
     assert [r[0][:2] for r in rows] == ["th", "1.", "2.", "3.", "4.", "5.", "6.", "7."]
     accuracies = [float(acc) for _, acc, _ in rows]
-    assert all(0 <= a <= 100 for a in accuracies)
     # One digit per step at lr 0.001, sigmoid barely moves while ReLU already learns.
     assert accuracies[1] > accuracies[0] + 5
 
@@ -110,7 +110,7 @@ def test_hansen_exercises_table(capsys):
 def test_hansen_nn(capsys):
     out = run("hansen_nn", capsys, "--tiny")
     assert_tiny_digits_as_documented("hansen_nn", out)
-    assert percent("test accuracy on .*?:", out) > 10
+    assert percent("test accuracy on .*?:", out) > 15  # chance is 10%
 
 
 def test_train_mnist_writes_the_run(capsys, tmp_path):
@@ -120,9 +120,10 @@ def test_train_mnist_writes_the_run(capsys, tmp_path):
         "weights.npz", "history.json", "curves.png"}
 
 
-@pytest.mark.parametrize("argv", [["neuron_step.py"], ["hansen_nn.py", "--tiny"]])
-def test_examples_run_as_scripts(argv, tmp_path):
+@pytest.mark.parametrize(("argv", "printed"), [(["neuron_step.py"], "Y = 4 * 3 + 5 = 17"),
+                                               (["hansen_nn.py", "--tiny"], "test accuracy on")])
+def test_examples_run_as_scripts(argv, printed, tmp_path):
     result = subprocess.run([sys.executable, str(EXAMPLES / argv[0]), *argv[1:]],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "17" in result.stdout or "test accuracy" in result.stdout
+    assert printed in result.stdout

@@ -282,7 +282,6 @@ def test_example_784_128_64_10_trains_with_tiny_settings(capsys) -> None:
     path = Path(__file__).parent.parent / "examples" / "nn_784_128_64_10.py"
     example = runpy.run_path(str(path))
     accuracy = example["main"](tiny=True)
-    assert 0.0 <= accuracy <= 1.0
     assert "test accuracy after one epoch" in capsys.readouterr().out
     assert accuracy > 0.3  # 500 digits, 16 steps: already well above chance (0.1)
 

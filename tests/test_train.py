@@ -293,7 +293,7 @@ def test_history_plot_without_matplotlib_says_how_to_install(monkeypatch, tmp_pa
 
 def test_manual_seed_then_fit_with_nn_is_reproducible(sample):
     """With nn: the same manual_seed and fit seed give the same model, number for number."""
-    nn = pytest.importorskip("tinygrad_jp.nn")
+    from tinygrad_jp import nn
     train, test = sample
     results = []
     for _ in range(2):
