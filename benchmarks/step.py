@@ -112,7 +112,7 @@ def measure(batch: int, steps: int) -> tuple[float, float]:
 
 
 def run(threads: int, steps: int) -> None:
-    for batch in (64, 256):
+    for batch in (64, 256, 1024):
         numpy_ms, tensor_ms = measure(batch, steps)
         print(f"threads={threads} batch={batch:4d}  numpy {numpy_ms:7.3f} ms/step  "
               f"tinygrad_jp {tensor_ms:7.3f} ms/step  ratio {tensor_ms / numpy_ms:5.3f}",
