@@ -37,8 +37,10 @@ def permutation(x: Tensor, axes: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(reversed(range(x.ndim)))
     normal = tuple(a % x.ndim if -x.ndim <= a < x.ndim else -1 for a in axes)
     if sorted(normal) != list(range(x.ndim)):
+        swap = (f"; to swap two axes, as PyTorch's transpose(dim0, dim1) does, write "
+                f"swapaxes({axes[0]}, {axes[1]})" if len(axes) == 2 else "")
         raise ValueError(f"transpose: axes {axes} are not a permutation of a {x.ndim}-d "
-                         f"tensor's axes (shape {x.shape})")
+                         f"tensor's axes (shape {x.shape}){swap}")
     return normal
 
 
