@@ -192,10 +192,10 @@ def _check_unchanged(fn: Function, output: Tensor) -> None:
     for what, t in (*((f"input {i}", x) for i, x in enumerate(fn.inputs)), ("output", output)):
         if _written_at.get(id(_memory_owner(t.data)), 0) > output._seq:
             raise RuntimeError(
-                f"backward: {fn.name}'s {what} (shape {t.shape}) was changed by an in-place "
-                f"operation after {fn.name} used it, so its gradient would be computed from "
-                f"the new values; do the in-place update after backward(), or write "
-                f"x = x + ... (a new tensor) instead of x += ..."
+                f"backward: {fn.name}'s {what} (shape {t.shape}) was changed in place (by "
+                f"x += ..., x[i] = v or an optimizer step) after {fn.name} used it, so its "
+                f"gradient would be computed from the new values; change it after backward(), "
+                f"or write x = x + ... (a new tensor) instead of x += ..."
             )
 
 
