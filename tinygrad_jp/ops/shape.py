@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, numpy_keywords
 
 
 def target_shape(x: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -187,6 +187,7 @@ class Stack(Function):
                      for i, need in enumerate(self.needs_input_grad))
 
 
+@numpy_keywords
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, like ``np.concatenate``."""
     if not tensors:
@@ -194,6 +195,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return Concatenate.apply(*[_tensor(t) for t in tensors], axis=axis)
 
 
+@numpy_keywords
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shape tensors along a new axis, like ``np.stack``."""
     if not tensors:
