@@ -170,7 +170,7 @@ def note_inplace_write(array: np.ndarray) -> None:
     """Record that ``array``'s memory was just changed in place (by ``x += ...``, ``x[i] = v``
     or an optimizer step), so that a backward that would read the new values refuses."""
     global _last_write
-    owner = _memory_owner(array)
+    owner = array if array.base is None else _memory_owner(array)
     key = id(owner)
     if key not in _written_at:  # forget it with the array: a later array may reuse its id
         weakref.finalize(owner, _written_at.pop, key, None)
@@ -291,10 +291,7 @@ def run_backward(
                     found[i] = g
             elif fn is None or tensor._retains_grad:
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
-                # Read-only: one array may be the .grad of several tensors (a + b hands both
-                # the same one), so an in-place change of one .grad must not reach another.
-                if isinstance(tensor.grad.data, np.ndarray):  # (a NumPy scalar is immutable)
-                    tensor.grad.data.flags.writeable = False
+                tensor.grad._is_grad = True  # may be shared: in-place operators refuse it
             if fn is None:
                 continue
             if _last_write > tensor._seq:  # something was written in place after fn ran

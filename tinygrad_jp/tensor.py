@@ -55,12 +55,15 @@ def numpy_keywords(func: Callable) -> Callable:
     """Make ``func`` name NumPy's keyword when given PyTorch's (``dim=`` -> ``axis=``)."""
     @functools.wraps(func)
     def with_numpy_keywords(*args: Any, **kwargs: Any) -> Any:
-        if kwargs and not kwargs.keys().isdisjoint(_PYTORCH_KEYWORDS):
+        try:  # looked at only when the call fails: the common path pays one frame
+            return func(*args, **kwargs)
+        except TypeError:
             used = [k for k in kwargs if k in _PYTORCH_KEYWORDS]
+            if not used:
+                raise
             raise TypeError(f"{func.__name__}: {', '.join(k + '=' for k in used)} is PyTorch's "
                             f"spelling; here the keywords are NumPy's: "
-                            f"{', '.join(_PYTORCH_KEYWORDS[k] for k in used)}")
-        return func(*args, **kwargs)
+                            f"{', '.join(_PYTORCH_KEYWORDS[k] for k in used)}") from None
     return with_numpy_keywords
 
 
@@ -73,7 +76,8 @@ class _Size(int):
                         "PyTorch's x.size() write x.shape, for x.size(0) write x.shape[0]")
 
 
-# PyTorch names that have a NumPy spelling here: the error names it (see Tensor.__getattr__).
+# PyTorch names that have a NumPy spelling here: calling them raises, naming it (they are
+# methods, not a __getattr__: that hook would slow every attribute access of every tensor).
 _PYTORCH_NAMES = {
     "numel": "x.size (the number of elements)",
     "nelement": "x.size (the number of elements)",
@@ -121,6 +125,7 @@ class Tensor:
     _hooks: list[Callable] | None = None
     _retains_grad: bool = False
     _seq: int = 0  # when an op made it (autograd.backward_order); 0 for leaves
+    _is_grad: bool = False  # backward stored it as a .grad (see _check_inplace)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -454,7 +459,13 @@ class Tensor:
         return self.data
 
     def _check_inplace(self, op: str, value: Any) -> None:
-        """Refuse, while grad is recorded, an in-place change the graph could not follow."""
+        """Refuse an in-place change of a gradient, and, while grad is recorded, one the graph
+        could not follow."""
+        if self._is_grad:
+            raise RuntimeError(
+                f"{op}: in-place change of a gradient: backward may give one gradient to several "
+                f"tensors (a + b gives both the same), so it would change theirs too; write "
+                f"w.grad = w.grad * 0.5 (a new tensor), or w.grad = None to reset (zero_grad)")
         if not autograd.is_grad_enabled():
             return
         target, what = self, op
@@ -480,8 +491,8 @@ class Tensor:
     def _inplace_failed(self, op: str, error: Exception) -> Exception:
         """NumPy's error, naming the operator and this tensor; the alternative when read-only."""
         if not self.data.flags.writeable:
-            reason = ("its array is read-only (a DataLoader batch, a .grad, or a broadcast "
-                      "view), so it cannot be changed; make a new tensor, e.g. x = x / 255")
+            reason = ("its array is read-only (a DataLoader batch or a broadcast view), so "
+                      "it cannot be changed; make a new tensor, e.g. x = x / 255")
         else:
             reason = str(error)
         kind = type(error) if type(error) in (IndexError, ValueError) else TypeError
@@ -731,13 +742,18 @@ class Tensor:
 
     clone = copy  # PyTorch's name
 
-    def __getattr__(self, name: str) -> Any:
-        """Only for names a Tensor lacks: PyTorch's spellings get ours in the error."""
-        if name in _PYTORCH_NAMES:
-            raise AttributeError(f"Tensor has no {name!r} (a PyTorch name); write "
-                                 f"{_PYTORCH_NAMES[name]}")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+def _pytorch_spelling(name: str, ours: str) -> Callable:
+    def refuse(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"x.{name}() is PyTorch's spelling; here write {ours}")
+
+    refuse.__name__ = refuse.__qualname__ = name
+    refuse.__doc__ = f"PyTorch's ``{name}``: raises, naming ours ({ours})."
+    return refuse
+
+
+for _name, _ours in _PYTORCH_NAMES.items():
+    setattr(Tensor, _name, _pytorch_spelling(_name, _ours))
 
 # The ops import Tensor, so they are imported after it is defined.
 from . import autograd  # noqa: E402

@@ -29,7 +29,7 @@ def as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
     """
     if not isinstance(x, Tensor):
         x = Tensor.from_numpy(x) if isinstance(x, np.ndarray) else Tensor(x)
-    return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return x if dtype is None or x.data.dtype is dtype or x.dtype == dtype else x.astype(dtype)
 
 
 class Linear(Module):
@@ -62,7 +62,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         """x (N, in_features), cast to the weight's dtype if it has another -> (N, out_features)."""
-        return as_tensor(x, self.weight.dtype).linear(self.weight, self.bias)
+        return as_tensor(x, self.weight.data.dtype).linear(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
