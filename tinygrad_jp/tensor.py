@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class _Size(int):
     """``Tensor.size``: NumPy's element count, an int; calling it (PyTorch's ``x.size()``)
     names the spelling meant."""
 
-    def __call__(self, *axis: int) -> None:
+    def __call__(self, *axis: int) -> NoReturn:
         raise TypeError("x.size is NumPy's number of elements (an int, not a method); for "
                         "PyTorch's x.size() write x.shape, for x.size(0) write x.shape[0]")
 
@@ -476,7 +476,7 @@ class Tensor:
             raise RuntimeError(
                 f"{what}: in-place change of a leaf tensor that requires grad (a Parameter, or "
                 f"made with requires_grad=True) while grad is recorded; for an update by hand "
-                f"wrap it in no_grad(), e.g.  with no_grad(): w -= lr * w.grad")
+                f"wrap it in no_grad(): with no_grad(): w -= lr * w.grad (or w[i] = v)")
         if target.requires_grad:
             raise RuntimeError(
                 f"{what}: in-place change of a tensor made by {target.creator.name} inside a "
