@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._table import html_table, text_table
 from .autograd import no_grad
 from .gradcheck import numerical_grad
 from .tensor import Tensor
@@ -161,27 +162,14 @@ class BackpropReport:
 
     def to_text(self) -> str:
         """Aligned plain text: the table, then the hints and notes."""
-        table = [HEADER, *self._cells()]
-        widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
-
-        def line(cells: Sequence[str]) -> str:
-            return "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-        rule = "-" * len(line(HEADER))
-        return "\n".join(["check_backprop: your gradients vs autodiff vs central differences",
-                          rule, line(HEADER), rule, *map(line, table[1:]), rule,
-                          *self._footer()])
+        return text_table(HEADER, self._cells(), 2, "check_backprop: your gradients vs "
+                          "autodiff vs central differences", self._footer())
 
     __str__ = to_text
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-                       for cells in self._cells())
         notes = "".join(f"<li>{html.escape(line)}</li>" for line in self._footer())
-        return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                f"<ul>{notes}</ul>")
+        return f"{html_table(HEADER, self._cells())}<ul>{notes}</ul>"
 
 
 # ----- inputs ---------------------------------------------------------------------------------
@@ -229,6 +217,16 @@ def _run(forward: Callable[..., Any], params: dict[str, np.ndarray], args: tuple
     with _recorded(perturb) as recording:
         loss = _loss(forward(tensors, *args))
     return loss, {**tensors, **recording.kept}
+
+
+def kept_values(forward: Callable[..., Any], params: dict[str, np.ndarray], *args: Any
+                ) -> dict[str, np.ndarray]:
+    """Run ``forward`` once (float64, nothing recorded) and return the values of the
+    intermediates it named with ``keep``, e.g. {"z1": ..., "a1": ...}."""
+    with no_grad():
+        _, values = _run(forward, _float64_params(params)[0], args)
+    return {name: np.asarray(value.data if isinstance(value, Tensor) else value)
+            for name, value in values.items() if name not in params}
 
 
 # ----- numerical gradients ------------------------------------------------------------------
@@ -364,8 +362,11 @@ def _norm(array: np.ndarray | None) -> float | None:
     return None if array is None else float(np.linalg.norm(array))
 
 
-def _row(name: str, hand_value: Any, auto: np.ndarray, numeric: tuple[np.ndarray, np.ndarray]
-         | None, rtol: float, batch_sizes: Sequence[int]) -> BackpropRow:
+def compare_arrays(name: str, hand_value: Any, auto: np.ndarray, rtol: float,
+                   numeric: tuple[np.ndarray, np.ndarray] | None = None,
+                   batch_sizes: Sequence[int] = ()) -> BackpropRow:
+    """One row: ``hand_value`` (None: a missing key) against ``auto``, with its hint;
+    ``numeric`` is (flat indices, central differences there) or None."""
     numerical_norm = None if numeric is None else _norm(numeric[1])
     entries = 0 if numeric is None else len(numeric[0])
     against = None if numeric is None else _numerical_rel(auto, numeric)
@@ -442,7 +443,8 @@ def check_backprop(forward: Callable[..., Any], params: dict[str, np.ndarray],
             indices = numerical_indices(auto.size)
             numeric = (indices, _numerical(forward, copies, args, name, auto.shape, indices)
                        .reshape(-1)[indices])
-        rows.append(_row(name, hand_grads.get(name), auto, numeric, rtol, batch_sizes))
+        rows.append(compare_arrays(name, hand_grads.get(name), auto, rtol, numeric,
+                                   batch_sizes))
     notes = ["params were float32: both sides ran on float64 copies"] if had_float32 else []
     if numerical:
         notes.append(f"numerical: central differences, every entry of arrays up to "
