@@ -4,6 +4,7 @@ backprop per classic mistake, each named by its hint."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,20 +26,20 @@ def sigmoid(z):
 
 
 def forward(p, x, y):
-    """As the tutorials write it: plain NumPy, the quadratic cost averaged over the batch."""
+    """As the tutorials write it: plain NumPy, a tanh hidden layer, a sigmoid output and the
+    quadratic cost averaged over the batch."""
     z1 = keep("z1", np.dot(x, p["W1"]) + p["b1"])
-    a1 = sigmoid(z1)
-    a2 = sigmoid(np.dot(a1, p["W2"]) + p["b2"])
-    return 0.5 * np.sum((a2 - y) ** 2) / x.shape[0]
+    out = sigmoid(np.tanh(z1) @ p["W2"] + p["b2"])
+    return np.mean(np.sum(np.square(out - y), axis=1)) / 2
 
 
 def hand(p, x, y):
-    a1 = sigmoid(x @ p["W1"] + p["b1"])
-    a2 = sigmoid(a1 @ p["W2"] + p["b2"])
-    d2 = (a2 - y) * a2 * (1 - a2) / len(x)
-    d1 = d2 @ p["W2"].T * a1 * (1 - a1)
-    return {"W1": x.T @ d1, "b1": d1.sum(axis=0), "W2": a1.T @ d2, "b2": d2.sum(axis=0),
-            "z1": d1}
+    hidden = np.tanh(x @ p["W1"] + p["b1"])
+    out = sigmoid(hidden @ p["W2"] + p["b2"])
+    delta_out = (out - y) * out * (1 - out) / len(x)
+    delta_hidden = (delta_out @ p["W2"].T) * (1 - hidden ** 2)
+    return {"W1": x.T @ delta_hidden, "b1": delta_hidden.sum(axis=0),
+            "W2": hidden.T @ delta_out, "b2": delta_out.sum(axis=0), "z1": delta_hidden}
 
 
 def wrong(**changes: Callable[[dict], np.ndarray | None]) -> Callable:
@@ -171,7 +172,7 @@ def test_numerical_can_be_turned_off() -> None:
 
 def test_tensor_ops_forward_works_too() -> None:
     def fwd(p, x, y):
-        a2 = (x @ p["W1"] + p["b1"]).sigmoid().linear(p["W2"].T, p["b2"]).sigmoid()
+        a2 = (x @ p["W1"] + p["b1"]).tanh().linear(p["W2"].T, p["b2"]).sigmoid()
         return ((a2 - y) ** 2).sum() * (0.5 / len(x))
 
     assert check_backprop(fwd, PARAMS, wrong(z1=lambda g: None), X, Y).passed
@@ -218,3 +219,12 @@ def test_keep_twice_is_an_error() -> None:
 
     with pytest.raises(ValueError, match="keep: the name 'z' was given twice"):
         check_backprop(fwd, PARAMS, hand, X, Y)
+
+
+def test_readme_example_prints_what_its_comment_says(capsys) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\nimport numpy as np\nfrom tinygrad_jp import check_backprop\n")
+    code = readme[start + len("```python\n"):readme.index("```\n", start + 10)]
+    exec(code, {})
+    promised = code.splitlines()[-1].split("# ")[1].removesuffix(" ...")
+    assert capsys.readouterr().out.startswith(promised)
