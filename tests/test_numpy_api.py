@@ -109,6 +109,15 @@ CASES |= {
     ".T and .reshape": (lambda a: (a.T @ C23).reshape(-1) * np.arange(9), [normal(2, 3)]),
     "np.maximum(0, z) (ReLU)": (lambda z: np.maximum(0, z), [distinct(2, 3)]),
     "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), [normal(2, 3)]),
+    "np.linalg.norm": (np.linalg.norm, [normal(2, 3)]),
+    "np.linalg.norm axis=1 keepdims": (lambda a: np.linalg.norm(a, axis=1, keepdims=True),
+                                       [normal(2, 3)]),
+    "np.linalg.norm ord=2 vector": (lambda a: np.linalg.norm(a, 2), [normal(4)]),
+    "np.hstack": (lambda a, b: np.hstack([a, b, np.ones((2, 1))]) * np.arange(6),
+                  [normal(2, 3), normal(2, 2)]),
+    "np.hstack 1-d": (lambda a, b: np.hstack([a, b]) * np.arange(5), [normal(3), normal(2)]),
+    "np.vstack": (weighted(lambda a, b: np.vstack([a, b, np.ones(3)]), normal(4, 3)),
+                  [normal(2, 3), normal(3)]),
 }
 
 
@@ -122,7 +131,7 @@ def test_supported_function_is_an_op_and_gradchecks(name: str) -> None:
 
 
 def test_every_supported_name_is_exercised() -> None:
-    graph_names = {f"np.{f.__name__}" for f in [*numpy_api.UFUNCS, *numpy_api.FUNCTIONS]}
+    graph_names = {numpy_api.numpy_name(f) for f in [*numpy_api.UFUNCS, *numpy_api.FUNCTIONS]}
     untested = {n for n in graph_names - {"np.absolute"}
                 if not any(case.startswith(n + " ") or case == n for case in CASES)}
     assert untested <= {"np.equal", "np.not_equal", "np.less", "np.less_equal", "np.greater",
@@ -157,6 +166,18 @@ def test_inspections_run_on_the_data() -> None:
     assert np.argmin(t).item() == np.argmin(x)
     assert np.allclose(t, x) and not np.allclose(t, x + 1)
     assert np.array_equal(t, x)
+    np.testing.assert_array_equal(np.isclose(t, x + 1e-9), np.ones((2, 3), bool))
+    assert np.all(t != 0) and not np.any(t > 10) and np.any(t > 0, axis=1).shape == (2,)
+    np.testing.assert_array_equal(np.round(t, 1), np.round(x, 1))
+    for like, value in ((np.zeros_like, 0), (np.ones_like, 1), (lambda a: np.full_like(a, 7), 7)):
+        made = like(t)
+        assert type(made) is np.ndarray and made.shape == (2, 3) and np.all(made == value)
+
+
+def test_numpy_testing_helpers_read_tensors() -> None:
+    x = normal(2, 3)
+    np.testing.assert_allclose(Tensor(x, requires_grad=True), x)
+    np.testing.assert_array_equal(x, Tensor(x))
 
 
 def test_float32_stays_float32() -> None:
@@ -188,6 +209,8 @@ def test_unsupported_arguments_are_named() -> None:
         np.sum(t, dtype=np.float32)
     with pytest.raises(TypeError, match=r"np.add on a Tensor: .*'where'"):
         np.add(t, 1.0, where=np.ones((2, 2), bool))
+    with pytest.raises(TypeError, match=r"np.linalg.norm on a Tensor: only the 2-norm"):
+        np.linalg.norm(t, ord=1)
     with pytest.raises(TypeError, match=r"np.clip on a Tensor: the bounds must be numbers"):
         np.clip(t, Tensor(0.0), 1.0)
 

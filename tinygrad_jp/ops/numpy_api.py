@@ -12,7 +12,8 @@ lost without a word. ``out=`` and ``where=`` arguments and ufunc methods such as
 ``np.add.reduce`` are refused for the same reason.
 
 Two tables: ``UFUNCS`` and ``FUNCTIONS`` give Tensors in the graph; ``INSPECTIONS`` are
-functions whose result holds no gradient (shapes, indices, booleans): they run on the data.
+functions whose result holds no gradient (shapes, indices, booleans, rounded values, arrays
+of zeros or ones like a tensor): they run on the data and give what NumPy gives.
 ``np.asarray(t)`` and ``np.array(t)`` are not dispatched: they give the data as a plain
 array, outside the graph, like ``t.numpy()`` (``np.array`` copies).
 """
@@ -146,6 +147,28 @@ def _join(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return join
 
 
+def _norm(x: Tensor, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The 2-norm (Frobenius for matrices): sqrt(Σ x²); other orders are refused."""
+    if ord not in (None, 2, "fro") or (ord == 2 and x.ndim > 1 and axis is None):
+        raise TypeError(f"np.linalg.norm on a Tensor: only the 2-norm of a vector and the "
+                        f"Frobenius norm (ord=None), got ord={ord!r}")
+    return (x * x).sum(axis=axis, keepdims=keepdims).sqrt()
+
+
+def _hstack(tup: Sequence[Any]) -> Tensor:
+    """Along axis 1, or axis 0 for 1-d parts, as np.hstack."""
+    like = _first_tensor(tup)
+    parts = [_as_tensor(a, like) for a in tup]
+    return shape.concatenate(parts, axis=0 if parts[0].ndim == 1 else 1)
+
+
+def _vstack(tup: Sequence[Any]) -> Tensor:
+    """1-d parts become rows, then along axis 0, as np.vstack."""
+    like = _first_tensor(tup)
+    parts = [_as_tensor(a, like) for a in tup]
+    return shape.concatenate([p.reshape(1, -1) if p.ndim == 1 else p for p in parts], axis=0)
+
+
 FUNCTIONS: dict[Callable, Callable[..., Tensor]] = {
     np.dot: _dot,
     np.outer: _outer,
@@ -166,6 +189,9 @@ FUNCTIONS: dict[Callable, Callable[..., Tensor]] = {
     np.clip: _clip,
     np.concatenate: _join(shape.concatenate),
     np.stack: _join(shape.stack),
+    np.hstack: _hstack,
+    np.vstack: _vstack,
+    np.linalg.norm: _norm,
 }
 
 INSPECTIONS: dict[Callable, Callable[..., Any]] = {
@@ -176,6 +202,13 @@ INSPECTIONS: dict[Callable, Callable[..., Any]] = {
     np.argmin: lambda a, axis=None: a.argmin(axis),
     np.allclose: lambda a, b, rtol=1e-5, atol=1e-8: np.allclose(_data(a), _data(b), rtol, atol),
     np.array_equal: lambda a1, a2: np.array_equal(_data(a1), _data(a2)),
+    np.isclose: lambda a, b, rtol=1e-5, atol=1e-8: np.isclose(_data(a), _data(b), rtol, atol),
+    np.all: lambda a, axis=None, keepdims=False: np.all(a.data, axis=axis, keepdims=keepdims),
+    np.any: lambda a, axis=None, keepdims=False: np.any(a.data, axis=axis, keepdims=keepdims),
+    np.round: lambda a, decimals=0: np.round(a.data, decimals),  # flat: no gradient
+    np.zeros_like: lambda a, dtype=None: np.zeros_like(a.data, dtype=dtype),
+    np.ones_like: lambda a, dtype=None: np.ones_like(a.data, dtype=dtype),
+    np.full_like: lambda a, fill_value, dtype=None: np.full_like(a.data, fill_value, dtype),
 }
 
 
@@ -183,9 +216,17 @@ def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
+def numpy_name(func: Callable) -> str:
+    """How a NumPy callable is spelled in code: ``np.exp``, ``np.linalg.norm``."""
+    module = getattr(func, "__module__", None) or "numpy"
+    if isinstance(func, np.ufunc) or module.startswith("numpy._"):
+        module = "numpy"  # ufuncs, and functions defined in NumPy's private modules
+    return f"{module.replace('numpy', 'np', 1)}.{func.__name__}"
+
+
 def supported() -> list[str]:
     """The NumPy names a Tensor accepts, e.g. ``["np.abs", "np.add", ...]``."""
-    names = {f"np.{f.__name__}" for table in (UFUNCS, FUNCTIONS, INSPECTIONS) for f in table}
+    names = {numpy_name(f) for table in (UFUNCS, FUNCTIONS, INSPECTIONS) for f in table}
     return sorted(names | {"np.abs"})  # np.abs is np.absolute
 
 
@@ -208,7 +249,7 @@ def _call(name: str, handler: Callable[..., Any], args: Sequence[Any], kwargs: d
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict[str, Any]) -> Any:
     """``Tensor.__array_ufunc__``: a ufunc called with a Tensor, as the matching op."""
-    name = f"np.{ufunc.__name__}"
+    name = numpy_name(ufunc)
     if method != "__call__":
         raise _refuse(f"{name}.{method}", "is not supported on a Tensor")
     if kwargs.get("out") is not None:
@@ -224,8 +265,7 @@ def array_function(func: Callable, types: Sequence[type], args: tuple, kwargs: d
     """``Tensor.__array_function__``: a NumPy function called with a Tensor, as ops."""
     if not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
         return NotImplemented  # another library's array: let it (or NumPy) decide
-    module = getattr(func, "__module__", None) or "numpy"
-    name = f"{module.replace('numpy', 'np', 1)}.{func.__name__}"
+    name = numpy_name(func)
     handler = FUNCTIONS.get(func) or INSPECTIONS.get(func)
     if handler is None:
         raise _refuse(name, "is not supported on a Tensor")
