@@ -221,6 +221,15 @@ def test_keep_twice_is_an_error() -> None:
         check_backprop(fwd, PARAMS, hand, X, Y)
 
 
+def test_keep_with_a_parameters_name_is_an_error() -> None:
+    def fwd(p, x, y):
+        keep("W1", np.tanh(p["W1"]))
+        return forward(p, x, y)
+
+    with pytest.raises(ValueError, match="keep: W1 already name parameters"):
+        check_backprop(fwd, PARAMS, hand, X, Y)
+
+
 def test_readme_example_prints_what_its_comment_says(capsys) -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     start = readme.index("```python\nimport numpy as np\nfrom tinygrad_jp import check_backprop\n")

@@ -216,6 +216,10 @@ def _run(forward: Callable[..., Any], params: dict[str, np.ndarray], args: tuple
     tensors = {name: Tensor(array, requires_grad=True) for name, array in params.items()}
     with _recorded(perturb) as recording:
         loss = _loss(forward(tensors, *args))
+    clash = sorted(tensors.keys() & recording.kept.keys())
+    if clash:
+        raise ValueError(f"keep: {', '.join(clash)} already name parameters; give the "
+                         f"intermediates other names")
     return loss, {**tensors, **recording.kept}
 
 
