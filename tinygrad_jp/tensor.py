@@ -114,8 +114,14 @@ class Tensor:
     ``creator`` (the Function that made it, None for a leaf).
     """
 
-    # NumPy must hand ``array * tensor`` over to Tensor.__rmul__ instead of looping itself.
-    __array_ufunc__ = None
+    # NumPy hands ufuncs (np.exp(t), and ``array * tensor``) and functions (np.dot, np.sum)
+    # called with a Tensor to these two hooks (NEP 13, NEP 18): they run as ops, so a forward
+    # written in plain NumPy stays in the graph. The supported list is in ops/numpy_api.py.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return numpy_api.array_function(func, types, args, kwargs)
 
     # Class-level defaults keep creating a tensor cheap: _wrap only has to set ``data``.
     grad: Tensor | None = None
@@ -186,7 +192,8 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype)
+        return array.copy() if copy and array is self.data else array  # np.array(t) copies
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -757,5 +764,5 @@ for _name, _ours in _PYTORCH_NAMES.items():
 
 # The ops import Tensor, so they are imported after it is defined.
 from . import autograd  # noqa: E402
-from .ops import activation, elementwise, loss, matmul, reduce  # noqa: E402
+from .ops import activation, elementwise, loss, matmul, numpy_api, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
