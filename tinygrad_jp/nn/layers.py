@@ -48,10 +48,7 @@ class Linear(Module):
 
     def reset_parameters(self, init: str = "default") -> None:
         """Draw the weight (and bias) again with the named scheme."""
-        if init not in init_.LINEAR_SCHEMES:
-            raise ValueError(f"Linear: unknown init {init!r}; choose from "
-                             f"{sorted(init_.LINEAR_SCHEMES)}")
-        init_.LINEAR_SCHEMES[init](self.weight, self.bias)
+        init_.initialise("Linear", init, self.weight, self.bias)
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x).linear(self.weight, self.bias)
