@@ -487,7 +487,8 @@ class Tensor:
         return conv.conv2d(self, weight, bias, stride, padding)
 
     def max_pool2d(self, kernel_size: Shape, stride: Shape | None = None) -> Tensor:
-        """Window maxima; stride defaults to the kernel; ties share the gradient evenly."""
+        """Window maxima; stride defaults to the kernel; on ties the first maximum (row-major)
+        gets the gradient, as in PyTorch."""
         return conv.pool2d(conv.MaxPool2d, self, kernel_size, stride)
 
     def avg_pool2d(self, kernel_size: Shape, stride: Shape | None = None) -> Tensor:

@@ -195,8 +195,9 @@ class Col2Im(Function):
 class MaxPool2d(Function):
     """The maximum of each kh×kw window: (N, C, H, W) -> (N, C, OH, OW).
 
-    The gradient goes to the window's maximum; on ties (e.g. a window of ReLU zeros) it is
-    split evenly among the tied elements, like ``Tensor.max``.
+    The gradient goes to the window's maximum; on ties (equal pixels of a digit's stroke, a
+    window of ReLU zeros) all of it goes to the first maximum in row-major order, as in
+    PyTorch and in ゼロから作る's ``Pooling`` (its ``argmax``).
     """
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
@@ -205,8 +206,10 @@ class MaxPool2d(Function):
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, out = self.inputs[0], self.output.data
         hit = windows(x.data, **self.attrs) == out[..., None, None]
-        share = hit / hit.sum(axis=(4, 5), keepdims=True)
-        spread = g.reshape(*g.shape, 1, 1) * constant(share.astype(x.dtype))
+        taps = hit.shape[4] * hit.shape[5]
+        first = hit.reshape(*hit.shape[:4], taps).argmax(axis=4)  # argmax of bools: first True
+        mask = (np.arange(taps) == first[..., None]).reshape(hit.shape)
+        spread = g.reshape(*g.shape, 1, 1) * constant(mask.astype(x.dtype))
         return (Col2Im.apply(spread, size=x.shape[2:], **self.attrs),)
 
 
