@@ -52,29 +52,24 @@ def _padded(x: np.ndarray, padding: Pair) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
-def _rows(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
-    """The unfolded matrix (N·OH·OW, C·kh·kw): one row per output pixel (one copy)."""
+def _columns(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
+    """The unfolded images (N, C·kh·kw, OH·OW): one column per output pixel (one copy).
+
+    Laid out with the output pixels last, the copy reads whole image rows at a time (a
+    layout with the kh·kw taps last would copy 5 numbers at a time, several times slower),
+    and the product with the filters gives NCHW directly.
+    """
     cols = windows(_padded(x, padding), kernel, stride)
     n, c, oh, ow, kh, kw = cols.shape
-    return cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
-
-
-def _nchw(rows: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
-    """(N·H·W, C) rows -> (N, C, H, W), a transposed view (no copy)."""
-    return rows.reshape(n, h, w, -1).transpose(0, 3, 1, 2)
-
-
-def _pixel_rows(g: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> (N·H·W, C); free when g is a view made by ``_nchw``."""
-    return g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+    return cols.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
 
 
 def _conv(x: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair) -> np.ndarray:
     """y[n,o] = Σ_c x_pad[n,c] ⋆ w[o,c] with the given stride: one im2col, one product."""
     kernel = w.shape[2:]
-    rows = _rows(x, kernel, stride, padding)
+    cols = _columns(x, kernel, stride, padding)
     oh, ow = (out_size(x.shape[2 + a], kernel[a], stride[a], padding[a]) for a in (0, 1))
-    return _nchw(rows @ w.reshape(w.shape[0], -1).T, x.shape[0], oh, ow)
+    return np.matmul(w.reshape(w.shape[0], -1), cols).reshape(x.shape[0], -1, oh, ow)
 
 
 def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair,
@@ -101,9 +96,12 @@ def _conv_input_grad(g: np.ndarray, w: np.ndarray, stride: Pair, padding: Pair,
 
 def _conv_weight_grad(x: np.ndarray, g: np.ndarray, stride: Pair, padding: Pair,
                       kernel: Pair) -> np.ndarray:
-    """∂T/∂w (O, C, kh, kw) = gᵀ · im2col(x): each filter tap meets the pixels it touched."""
-    rows = _rows(x, kernel, stride, padding)
-    return (_pixel_rows(g).T @ rows).reshape(g.shape[1], x.shape[1], *kernel)
+    """∂T/∂w (O, C, kh, kw) = Σ_n g[n] · im2col(x)[n]ᵀ: each filter tap meets the pixels it
+    touched."""
+    cols = _columns(x, kernel, stride, padding)
+    n, o = g.shape[:2]
+    per_image = np.matmul(g.reshape(n, o, -1), cols.transpose(0, 2, 1))
+    return per_image.sum(axis=0).reshape(o, x.shape[1], *kernel)
 
 
 # ----- the convolution ops -------------------------------------------------------------------
@@ -192,6 +190,18 @@ class Col2Im(Function):
 
 
 # ----- pooling ops ---------------------------------------------------------------------------
+def _over_taps(combine: np.ufunc, cols: np.ndarray) -> np.ndarray:
+    """Windows (N, C, OH, OW, kh, kw) combined over their kh·kw taps -> (N, C, OH, OW).
+
+    One whole-image ufunc call per tap: a reduction over the two short last axes would
+    loop over windows of 4 numbers, several times slower.
+    """
+    out = cols[..., 0, 0].copy()
+    for i, j in list(np.ndindex(*cols.shape[4:]))[1:]:
+        combine(out, cols[..., i, j], out=out)
+    return out
+
+
 class MaxPool2d(Function):
     """The maximum of each kh×kw window: (N, C, H, W) -> (N, C, OH, OW).
 
@@ -201,15 +211,18 @@ class MaxPool2d(Function):
     """
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
-        return windows(x, kernel, stride).max(axis=(4, 5))
+        return _over_taps(np.maximum, windows(x, kernel, stride))
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, out = self.inputs[0], self.output.data
-        hit = windows(x.data, **self.attrs) == out[..., None, None]
-        taps = hit.shape[4] * hit.shape[5]
-        first = hit.reshape(*hit.shape[:4], taps).argmax(axis=4)  # argmax of bools: first True
-        mask = (np.arange(taps) == first[..., None]).reshape(hit.shape)
-        spread = g.reshape(*g.shape, 1, 1) * constant(mask.astype(x.dtype))
+        cols = windows(x.data, **self.attrs)
+        mask = np.zeros(cols.shape, x.dtype)
+        taken = np.zeros(out.shape, bool)  # windows whose maximum already has the gradient
+        for i, j in np.ndindex(*cols.shape[4:]):  # row-major: the first maximum wins
+            first = (cols[..., i, j] == out) & ~taken
+            mask[..., i, j] = first
+            taken |= first
+        spread = g.reshape(*g.shape, 1, 1) * constant(mask)
         return (Col2Im.apply(spread, size=x.shape[2:], **self.attrs),)
 
 
@@ -217,7 +230,9 @@ class AvgPool2d(Function):
     """The mean of each kh×kw window: (N, C, H, W) -> (N, C, OH, OW)."""
 
     def forward(self, x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
-        return windows(x, kernel, stride).mean(axis=(4, 5))
+        total = _over_taps(np.add, windows(x, kernel, stride))
+        total *= total.dtype.type(1 / (kernel[0] * kernel[1]))
+        return total
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, (kh, kw) = self.inputs[0], self.attrs["kernel"]

@@ -180,7 +180,7 @@ class ConvNet:
         """Forward, C (the batch mean of softmax cross-entropy) and every layer's backward."""
         trace = self.forward(x)
         z_last = trace.zs[-1]
-        t = as_one_hot(y, z_last.shape[1])
+        t = as_one_hot(y, z_last.shape[1]).astype(z_last.dtype, copy=False)
         cost = float(-np.sum(t * log_softmax(z_last)) / len(x))
         delta = (trace.output - t) / len(x)  # SoftmaxWithLoss
         deltas, grads = [], {}
