@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tinygrad_jp import Tensor, gradcheck, gradgradcheck, nn
 from tinygrad_jp.ops.conv import Col2Im, Im2Col
@@ -73,6 +75,33 @@ def test_conv2d_forward_and_gradients(xs, ws, stride, padding) -> None:
 
     assert gradcheck(f, [x, w, b])
     assert gradgradcheck(f, [x, w, b])
+
+
+@st.composite
+def geometries(draw: st.DrawFn) -> tuple:
+    """Any small geometry whose padded input holds the kernel."""
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    ph, pw = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    h = draw(st.integers(max(1, kh - 2 * ph), 7))
+    w = draw(st.integers(max(1, kw - 2 * pw), 7))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w)
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return shape, (draw(st.integers(1, 3)), kh, kw), stride, (ph, pw), draw(st.integers(0, 99))
+
+
+@settings(max_examples=25, deadline=None)
+@given(geometries())
+def test_conv2d_any_geometry(geometry) -> None:
+    """The transposed convolution's padding and cropping, for strides that skip pixels and
+    paddings wider than the kernel: against the loop and central differences."""
+    xs, ws, stride, padding, seed = geometry
+    rng = np.random.default_rng(seed)
+    x, b = rng.standard_normal(xs), rng.standard_normal(ws[0])
+    w = rng.standard_normal((ws[0], xs[1], ws[1], ws[2]))
+    out = Tensor(x).conv2d(Tensor(w), Tensor(b), stride, padding)
+    np.testing.assert_allclose(out.data, loop_conv(x, w, b, stride, padding), rtol=1e-12,
+                               atol=1e-12)
+    assert gradcheck(lambda x, w: x.conv2d(w, stride=stride, padding=padding), [x, w])
 
 
 def test_conv2d_without_bias_and_third_order() -> None:
