@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TESTED_ELSEWHERE = {"draw_graphs.py", "nn_784_128_64_10.py"}  # test_viz, test_nn_layers
 TESTED_HERE = {"neuron_step.py", "activations_learning_rates.py", "leaky_relu_adam_mnist.py",
                "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py",
-               "check_my_backprop.py"}
+               "check_my_backprop.py", "cnn_mnist.py"}
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +112,13 @@ def test_hansen_nn(capsys):
     out = run("hansen_nn", capsys, "--tiny")
     assert_tiny_digits_as_documented("hansen_nn", out)
     assert percent("test accuracy on .*?:", out) > 15  # chance is 10%
+
+
+def test_cnn_mnist(capsys):
+    out = run("cnn_mnist", capsys, "--tiny")
+    assert "Conv2d(1, 16, kernel_size=(5, 5)" in out and "MaxPool2d" in out
+    assert percent("test accuracy after 1 epoch\\(s\\) on the sample's first 500 digits:",
+                   out) > 40  # chance is 10%; its 8 steps of Adam reach about 60%
 
 
 def test_train_mnist_writes_the_run(capsys, tmp_path):

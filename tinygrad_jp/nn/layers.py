@@ -55,10 +55,7 @@ class Linear(Module):
 
     def reset_parameters(self, init: str = "default") -> None:
         """Draw the weight (and bias) again with the named scheme."""
-        if init not in init_.LINEAR_SCHEMES:
-            raise ValueError(f"Linear: unknown init {init!r}; choose from "
-                             f"{sorted(init_.LINEAR_SCHEMES)}")
-        init_.LINEAR_SCHEMES[init](self.weight, self.bias)
+        init_.initialise("Linear", init, self.weight, self.bias)
 
     def forward(self, x: Any) -> Tensor:
         """x (N, in_features), cast to the weight's dtype if it has another -> (N, out_features)."""
