@@ -117,7 +117,8 @@ def test_train_mnist_writes_the_run(capsys, tmp_path):
     out = run("train_mnist", capsys, "--tiny", "--out", str(tmp_path / "run"))
     assert re.search(r"test accuracy 0\.\d{4} after 1 epochs", out)
     assert {p.name for p in (tmp_path / "run").iterdir()} == {
-        "weights.npz", "history.json", "curves.png"}
+        "manifest.json", "weights.npz", "state.npz", "history.json", "options.json",
+        "curves.png", "confusion.png", "mistakes.png"}
 
 
 @pytest.mark.parametrize(("argv", "printed"), [(["neuron_step.py"], "Y = 4 * 3 + 5 = 17"),
