@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,8 +128,9 @@ class Checkpoint:
         if self._best is not None:
             best = self._best
             writers[BEST] = lambda path: save(best, path)
-        write_run(self.folder, history.epochs, writers)
-        self.saved_epochs = history.epochs
+        with _interrupt_after():
+            write_run(self.folder, history.epochs, writers)
+            self.saved_epochs = history.epochs
 
     def load_best(self, model: Any) -> int | None:
         """Put the best epoch's weights into ``model``; return that epoch."""
@@ -143,8 +146,26 @@ class Checkpoint:
         snapshot = self.snapshot()
         kept: dict[str, Writer] = {name: _copier(snapshot.path(name))
                                    for name in snapshot.files if name != HISTORY}
-        return write_run(self.folder, snapshot.epoch,
-                         {**kept, HISTORY: history.save, **writers})
+        with _interrupt_after():
+            return write_run(self.folder, snapshot.epoch,
+                             {**kept, HISTORY: history.save, **writers})
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Ctrl-C during a save takes effect when the save is over, so that what is on disk
+    and what ``saved_epochs`` says always agree (a second signal is not needed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (and receives SIGINT)
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        signal.raise_signal(signal.SIGINT)  # now handled as it would have been
 
 
 def _write_json(path: Path, data: Any) -> None:
