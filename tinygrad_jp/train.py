@@ -66,13 +66,14 @@ class History:
     of equality, so two seeded runs compare equal when every number they learned is equal.
     ``info``: free-form settings of the run (sizes, optimizer, seed ...), kept in the JSON.
     ``test``: the one evaluation on the test set after training, e.g. {"loss": ...,
-    "accuracy": ..., "epoch": the epoch of the model it scored}; empty until then.
+    "accuracy": ..., "epoch": the epoch of the model it scored, "confusion": the (C, C)
+    counts as lists}; empty until then.
     """
 
     metrics: dict[str, list[float]] = field(default_factory=dict)
     epoch_seconds: list[float] = field(default_factory=list, compare=False)
     info: dict[str, Any] = field(default_factory=dict)
-    test: dict[str, float] = field(default_factory=dict)
+    test: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> list[float]:
         try:
@@ -119,8 +120,7 @@ class History:
     def from_dict(cls, data: dict[str, Any]) -> History:
         metrics = {str(k): [float(v) for v in vs] for k, vs in data["metrics"].items()}
         seconds = [float(s) for s in data.get("epoch_seconds", [])]
-        test = {str(k): float(v) for k, v in data.get("test", {}).items()}
-        return cls(metrics, seconds, dict(data.get("info", {})), test)
+        return cls(metrics, seconds, dict(data.get("info", {})), dict(data.get("test", {})))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the history as JSON, atomically (``io.write_atomically``; missing folders

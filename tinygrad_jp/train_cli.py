@@ -320,8 +320,9 @@ def _test_once(args: argparse.Namespace, checkpoint: Checkpoint, model: Any, his
     predicted = logits.argmax(axis=1)
     loss = nn.CrossEntropyLoss()(Tensor(logits), Tensor(t_test)).item()
     accuracy = float(np.mean(predicted == t_test))
-    history.test = {"loss": loss, "accuracy": accuracy, "epoch": chosen}
     counts = confusion_matrix(t_test, predicted)
+    history.test = {"loss": loss, "accuracy": accuracy, "epoch": chosen,
+                    "confusion": counts.tolist()}
     names = CLASS_NAMES[dataset]
     snapshot = checkpoint.add(history, {
         "confusion.png": optional_picture(lambda path: plot_confusion(counts, names, path)),
