@@ -92,9 +92,9 @@ def test_leaky_relu_adam(capsys):
 def test_nielsen_network(capsys):
     out = run("nielsen_network", capsys, "--tiny")
     assert_tiny_digits_as_documented("nielsen_network", out)
-    correct = int(re.search(r"Epoch 0: (\d+) / 200", out).group(1))
-    assert percent("best test accuracy on .*?:", out) == pytest.approx(correct / 2)
-    assert correct > 30  # 15%: one epoch of 500 digits already beats chance (20 of 200)
+    correct = int(re.search(r"Epoch 0: (\d+) / 100", out).group(1))
+    assert correct > 15  # 15%: one epoch of 400 digits already beats chance (10 of 100)
+    assert percent("test accuracy on .*? after the last epoch:", out) > 15
 
 
 def test_hansen_exercises_table(capsys):

@@ -136,6 +136,8 @@ def test_checkpoint_keeps_the_weights_of_the_best_validation_epoch(tmp_path):
 
 
 def test_keep_best_tests_and_keeps_the_best_epoch_keep_last_the_last(tmp_path, capsys):
+    # A rate too large on purpose: the validation accuracy jumps about, so the best epoch
+    # is seldom the last one.
     noisy = [*SMALL, "--optimizer", "sgd", "--lr", "1.5", "--schedule", "none"]
     assert train(*noisy, "--epochs", "5", "--keep", "best", "--out", str(tmp_path / "b")) == 0
     last_line = capsys.readouterr().out.splitlines()[-1]
