@@ -121,9 +121,8 @@ class Checkpoint:
         writers: dict[str, Writer] = {
             WEIGHTS: lambda path: save(weights, path),
             STATE: lambda path: save(state, path),
-            HISTORY: history.save,
             OPTIONS: lambda path: _write_json(path, self.options),
-            CURVES: optional_picture(lambda path: history.plot(path, history.info.get("title"))),
+            **self._history_writers(history),
         }
         if self._best is not None:
             best = self._best
@@ -131,6 +130,13 @@ class Checkpoint:
         with _interrupt_after():
             write_run(self.folder, history.epochs, writers)
             self.saved_epochs = history.epochs
+
+    @staticmethod
+    def _history_writers(history: History) -> dict[str, Writer]:
+        """history.json and the curves drawn from it."""
+        title = history.info.get("title")
+        return {HISTORY: history.save,
+                CURVES: optional_picture(lambda path: history.plot(path, title))}
 
     def load_best(self, model: Any) -> int | None:
         """Put the best epoch's weights into ``model``; return that epoch."""
@@ -141,14 +147,14 @@ class Checkpoint:
         return self.best_epoch
 
     def add(self, history: History, writers: Mapping[str, Writer]) -> Snapshot:
-        """The saved set with ``history`` (e.g. with the test score) and more files
-        (pictures) added, as a new consistent set of the same epoch."""
+        """The saved set with ``history`` (e.g. with the test score: the curves are
+        redrawn) and more files (pictures) added, as a new consistent set of the same epoch."""
         snapshot = self.snapshot()
         kept: dict[str, Writer] = {name: _copier(snapshot.path(name))
-                                   for name in snapshot.files if name != HISTORY}
+                                   for name in snapshot.files if name not in (HISTORY, CURVES)}
         with _interrupt_after():
             return write_run(self.folder, snapshot.epoch,
-                             {**kept, HISTORY: history.save, **writers})
+                             {**kept, **self._history_writers(history), **writers})
 
 
 @contextlib.contextmanager

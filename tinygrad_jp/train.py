@@ -146,7 +146,8 @@ class History:
 
     # ----- curves ---------------------------------------------------------------------------
     def plot(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
-        """Loss and accuracy curves (training and validation) against the epoch.
+        """Loss and accuracy curves (training and validation) against the epoch, and the
+        test score as a star when the history has one.
 
         Writes the picture to ``path`` when given (PNG, SVG, PDF ... by its suffix, atomically:
         ``plotting.save_figure``) and returns the matplotlib Figure. Needs matplotlib
@@ -165,6 +166,9 @@ class History:
                 values = self.metrics.get(prefix + kind)
                 if values:
                     ax.plot(epochs[: len(values)], values, style, label=label, markersize=3)
+            if kind in self.test:  # the one test score, at the epoch of the model it scored
+                ax.plot([self.test["epoch"]], [self.test[kind]], "*", markersize=12,
+                        label="test (once)")
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
             ax.set_ylabel(kind)
