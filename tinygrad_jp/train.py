@@ -6,8 +6,13 @@
     >>> manual_seed(0)                                               # doctest: +SKIP
     >>> model = nn.MLP([784, 128, 64, 10], activation="relu")        # doctest: +SKIP
     >>> history = fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters()),
-    ...               (x, t), epochs=5, batch_size=64, validation=(x_test, t_test), seed=0)
+    ...               (x, t), epochs=5, batch_size=64, validation_split=500, seed=0)
     >>> history.plot("curves.png")                                   # doctest: +SKIP
+    >>> evaluate(model, None, (x_test, t_test))  # the test set, once, at the very end
+
+Choices (the epoch, the learning rate, when to stop) are made on validation data held out
+from the training set (``validation_split``, or ``validation=``), never on the test set.
+``Checkpoint`` keeps the run in a folder after every epoch and resumes it.
 
 Everything is duck-typed, PyTorch style: ``model(x) -> Tensor``, ``loss(out, target) ->
 Tensor`` (the batch mean), ``optimizer.zero_grad()`` / ``optimizer.step()``, and optionally
