@@ -21,7 +21,7 @@ import pytest
 
 from tinygrad_jp import cli, manual_seed, nn
 from tinygrad_jp.datasets import load_mnist_sample
-from tinygrad_jp.io import load
+from tinygrad_jp.io import load, save
 from tinygrad_jp.run_folder import MANIFEST, RunFolderError, read_run, write_run
 from tinygrad_jp.train import Checkpoint, History, fit
 
@@ -182,6 +182,20 @@ def test_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp_path)
     write_run(tmp_path, 2, {"w.npz": lambda p: p.write_bytes(b"2")})
     assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "w.npz"]
     assert read_run(tmp_path).epoch == 2
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process ids are checked with POSIX kill(pid, 0)")
+def test_save_removes_what_a_killed_save_of_the_same_file_left(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its process id now names no process
+    orphan = tmp_path / f".model.npz.{dead.pid}.k3j2.tmp"
+    live = tmp_path / f".model.npz.{os.getppid()}.x7y.tmp"  # a writer still running
+    other = tmp_path / f".other.npz.{dead.pid}.q1.tmp"  # not this file's: the next save of
+    for path in (orphan, live, other):                  # other.npz removes it
+        path.write_bytes(b"\0" * 1000)
+    save({"w": np.ones(3)}, tmp_path / "model.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [live.name, other.name, "model.npz"])
 
 
 def test_a_new_run_replaces_the_old_one_as_a_whole_at_its_first_save(tmp_path):

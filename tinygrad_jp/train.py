@@ -8,7 +8,7 @@
     >>> history = fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters()),
     ...               (x, t), epochs=5, batch_size=64, validation_split=500, seed=0)
     >>> history.plot("curves.png")                                   # doctest: +SKIP
-    >>> evaluate(model, None, (x_test, t_test))  # the test set, once, at the very end
+    >>> evaluate(model, None, (x_test, t_test))  # the test set, once  # doctest: +SKIP
 
 Choices (the epoch, the learning rate, when to stop) are made on validation data held out
 from the training set (``validation_split``, or ``validation=``), never on the test set.
