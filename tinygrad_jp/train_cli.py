@@ -119,6 +119,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
           tinygrad-jp train                          # the seeds' 784-128-64-10 network
           tinygrad-jp train --activation sigmoid --optimizer sgd --lr 0.5
           tinygrad-jp train --sizes 784,30,10 --epochs 30 --batch-size 10 --optimizer sgd --lr 3
+          tinygrad-jp train --keep best --patience 3 # test the best epoch by validation
+          tinygrad-jp train --out runs/latest --resume # go on after Ctrl-C
 
         data: full MNIST is looked for in --data-root, ${ENV_VAR} or ~/.cache/tinygrad_jp,
         as the four files
