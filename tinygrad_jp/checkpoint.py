@@ -161,8 +161,9 @@ class Checkpoint:
 def _interrupt_after() -> Iterator[None]:
     """Ctrl-C during a save takes effect when the save is over, so that what is on disk
     and what ``saved_epochs`` says always agree (a second signal is not needed)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers (and receives SIGINT)
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is None):
+        yield  # only the main thread may set handlers; None: one set outside Python
         return
     received: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
