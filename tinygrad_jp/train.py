@@ -41,6 +41,7 @@ import numpy as np
 from .autograd import no_grad
 from .checkpoint import Checkpoint, best_epoch
 from .datasets import DataLoader, train_val_split
+from .datasets.loader import as_pair
 from .diagnose import confusion_matrix, plot_confusion, plot_mistakes
 from .io import write_atomically
 from .random import get_rng, manual_seed
@@ -376,6 +377,7 @@ def fit(
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    data, validation = as_pair(data, "fit: data"), as_pair(validation, "fit: validation")
     _check_options(validation, validation_split, checkpoint, resume, history, patience)
     if validation_split is not None:
         data, validation = _split(data, validation_split, seed)
