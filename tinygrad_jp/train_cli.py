@@ -159,7 +159,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the run folder: weights, optimizer state, history, curves and options, "
              "brought up to date after every epoch (default: runs/latest)")
     add("--resume", action="store_true",
-        help="continue the run saved in --out with its own options, up to --epochs in total")
+        help="continue the run saved in --out with its own options, up to --epochs in total "
+             "(the same total as before gives exactly the run that was not interrupted; "
+             "another one also stretches the cosine schedule)")
     add("--data-root", type=Path, default=None,
         help=f"folder holding the data files (default: ${ENV_VAR}, else ~/.cache/tinygrad_jp)")
     add("--no-download", action="store_true", help="never download; use what is on disk")
