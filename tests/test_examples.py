@@ -93,9 +93,9 @@ def test_leaky_relu_adam(capsys):
 def test_nielsen_network(capsys):
     out = run("nielsen_network", capsys, "--tiny")
     assert_tiny_digits_as_documented("nielsen_network", out)
-    correct = int(re.search(r"Epoch 0: (\d+) / 200", out).group(1))
-    assert percent("best test accuracy on .*?:", out) == pytest.approx(correct / 2)
-    assert correct > 30  # 15%: one epoch of 500 digits already beats chance (20 of 200)
+    correct = int(re.search(r"Epoch 0: (\d+) / 100", out).group(1))
+    assert correct > 15  # 15%: one epoch of 400 digits already beats chance (10 of 100)
+    assert percent("test accuracy on .*? after the last epoch:", out) > 15
 
 
 def test_hansen_exercises_table(capsys):
@@ -125,7 +125,8 @@ def test_train_mnist_writes_the_run(capsys, tmp_path):
     out = run("train_mnist", capsys, "--tiny", "--out", str(tmp_path / "run"))
     assert re.search(r"test accuracy 0\.\d{4} after 1 epochs", out)
     assert {p.name for p in (tmp_path / "run").iterdir()} == {
-        "weights.npz", "history.json", "curves.png"}
+        "manifest.json", "weights.npz", "state.npz", "history.json", "options.json",
+        "curves.png", "confusion.png", "mistakes.png"}
 
 
 def test_check_my_backprop_passes_and_each_mistake_is_named(capsys):
