@@ -9,6 +9,7 @@ controls and picture (backward, requires_grad_, detach, retain_grad, register_ho
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
@@ -127,7 +128,7 @@ class Tensor:
     grad: Tensor | None = None
     creator: Any = None
     name: str | None = None
-    requires_grad: bool = False
+    _requires_grad: bool = False  # read through the property below; the engine reads it directly
     _hooks: list[Callable] | None = None
     _retains_grad: bool = False
     _seq: int = 0  # when an op made it (autograd.backward_order); 0 for leaves
@@ -330,14 +331,23 @@ class Tensor:
         """
         autograd.run_backward(self, grad, retain_graph, create_graph)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
+    def _set_requires_grad(self, requires_grad: bool) -> None:
         if requires_grad and self.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, this "
                             f"one is {self.dtype}; make it with dtype=np.float32 or float64")
         if not requires_grad and self.creator is not None:
-            raise RuntimeError("requires_grad_(False): only a leaf can stop requiring grad; "
+            raise RuntimeError("requires_grad = False: only a leaf can stop requiring grad; "
                                "use detach() for a tensor made by an op")
+        self._requires_grad = bool(requires_grad)
+
+    # A property so that ``t.requires_grad = True`` is checked like requires_grad_(); its getter
+    # is C-level (attrgetter) and Function.apply reads _requires_grad directly, so the engine
+    # pays nothing for it.
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether backward computes a gradient for this tensor.")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
         self.requires_grad = requires_grad
         return self
 
@@ -572,8 +582,12 @@ class Tensor:
         return elementwise.Clip.apply(self, low=low, high=high)
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy in another dtype; gradients flow back in this tensor's dtype."""
-        return elementwise.Cast.apply(self, dtype=np.dtype(dtype))
+        """A copy in another dtype; gradients flow back in this tensor's dtype. An integer or
+        boolean copy is a constant, outside the graph (it has no gradient), as in PyTorch."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dtype))
+        return elementwise.Cast.apply(self, dtype=dtype)
 
     # ----- matrix products (ops/matmul.py) ----------------------------------------------------
     def matmul(self, other: Any) -> Tensor:
