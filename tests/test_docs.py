@@ -98,7 +98,9 @@ def test_check_page_shows_the_report_and_the_hints_its_code_produced(site: Path)
     assert "result: all equal" in text and "z2    8x3" in text
     for hint in ("W2: your gradient is the transpose", "W1: your gradient is 8 times",
                  "b2: your gradient is 2 times", "z2: your gradient is the negative",
-                 "b1: no gradient for 'b1' in hand", "np.cumsum is not supported on a Tensor"):
+                 "b1: no gradient for 'b1' in hand", "np.cumsum is not supported on a Tensor",
+                 "W: your gradient agrees with central differences, autodiff's does not",
+                 "instead of float(t)"):
         assert hint in text, hint
     assert "$ tinygrad-jp check examples/check_my_backprop.py" in text
 

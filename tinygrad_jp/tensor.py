@@ -37,6 +37,17 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+# While check_backprop runs the learner's forward this is a list, and every conversion of a
+# tensor that requires grad into a NumPy array or a Python number (which leaves the graph:
+# no gradient flows through the value) is noted in it, for the report.
+graph_exits: list[str] | None = None
+
+
+def _note_graph_exit(tensor: Tensor, how: str) -> None:
+    if graph_exits is not None and tensor.requires_grad:
+        graph_exits.append(f"{how} of a tensor of shape {tensor.shape}")
+
+
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
     """Accept both ``zeros(2, 3)`` and ``zeros((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -187,12 +198,14 @@ class Tensor:
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
+        _note_graph_exit(self, "a Python number (float(t), t.item(), arr[i] = t)")
         return self.data.item()
 
     def tolist(self) -> Any:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        _note_graph_exit(self, "a NumPy array (np.array(t), arr[i:j] = t, x.dot(t) on an array x)")
         array = self.data if dtype is None else self.data.astype(dtype)
         return array.copy() if copy and array is self.data else array  # np.array(t) copies
 
@@ -219,7 +232,7 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats like its number: ``f"{loss:.4f}"``."""
         if self.ndim == 0:
-            return format(self.item(), spec)
+            return format(self.data.item(), spec)
         if spec:
             raise TypeError(f"format: only a 0-d tensor takes a format spec like {spec!r}, this "
                             f"one has shape {self.shape}; format x.item() or x.numpy()")
