@@ -215,6 +215,32 @@ def test_a_forward_that_stays_in_the_graph_notes_no_exit(capsys) -> None:
     assert "left the graph" not in str(report) and "loss 0." in capsys.readouterr().out
 
 
+def test_the_epsilon_of_a_textbook_cross_entropy_gets_its_own_hint() -> None:
+    """ゼロから作る's cross_entropy_error takes log(y + 1e-7), and its hand gradient is
+    (y - t) / N: right to about 1e-6, which the hint must not call a wrong entry."""
+    x, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 3, 6)
+    params = {"W": RNG.standard_normal((4, 3)), "b": np.zeros(3)}
+
+    def softmax(a):
+        e = np.exp(a - np.max(a, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
+
+    def fwd(p, x, t):
+        y = softmax(np.dot(x, p["W"]) + p["b"])
+        return -np.sum(np.log(y[np.arange(len(t)), t] + 1e-7)) / len(t)
+
+    def textbook(p, x, t):
+        d = softmax(x @ p["W"] + p["b"])
+        d[np.arange(len(t)), t] -= 1
+        return {"W": x.T @ d / len(t), "b": d.sum(axis=0) / len(t)}
+
+    strict = check_backprop(fwd, params, textbook, x, labels, rtol=1e-9)
+    assert not strict.passed
+    for row in strict.rows:
+        assert "a small constant in the forward" in row.hint and "rtol=0.001" in row.hint
+    assert check_backprop(fwd, params, textbook, x, labels, rtol=1e-3).passed
+
+
 def test_numerical_can_be_turned_off() -> None:
     report = check_backprop(forward, PARAMS, hand, X, Y, numerical=False)
     assert report.passed and all(r.numerical_norm is None for r in report.rows)

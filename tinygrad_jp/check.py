@@ -41,6 +41,7 @@ FULL_NUMERICAL = 500  # arrays up to this many entries get every coordinate chec
 NUMERICAL_SAMPLE = 50  # larger ones: this many coordinates, drawn by np.random.default_rng(0)
 NUMERICAL_RTOL = 1e-4  # central differences (eps 1e-6) are good to about 1e-7 relative
 NUMERICAL_EPS = 1e-6
+NEARLY_EQUAL = 1e-3  # a failing row closer than this gets the "small constant" hint
 
 
 # ----- naming intermediates -----------------------------------------------------------------
@@ -361,6 +362,12 @@ def hint(hand: np.ndarray, auto: np.ndarray, rtol: float, batch_sizes: Sequence[
                 "ops (did the forward leave the graph: np.array(t), float(t), arr[i] = t?)")
     if not hand.any():
         return "your gradient is all zeros: never filled in, or its update never reached it?"
+    rel = float(np.max(np.abs(hand - auto)) / np.max(np.abs(auto)))
+    if rel <= NEARLY_EQUAL:
+        return (f"yours and autodiff's agree to rel {rel:.1e}, not to rtol: a small constant "
+                f"in the forward that your formula leaves out (np.log(y + 1e-7) has the "
+                f"gradient 1/(y + 1e-7), not 1/y), or float32 data? If so, pass "
+                f"rtol={NEARLY_EQUAL:g}")
     if hand.ndim == 2 and hand.shape[0] == hand.shape[1] and _close(hand.T, auto, rtol):
         return "your gradient is the transpose of autodiff's: W.T where W was meant?"
     factor = float(np.vdot(hand, auto) / np.vdot(auto, auto)) if auto.any() else 0.0
