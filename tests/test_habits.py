@@ -487,6 +487,8 @@ def small_fit(data: Any, validation: Any = None, seed: int = 0) -> Any:
      r"ndarray of shape \(10, 2\), list"),
     ((np.ones((10, 2), np.float32), np.zeros(9, int)), ValueError, r"\(10, 2\).*\(9,\)"),
     ((np.array([["a", "b"]]), np.zeros(1, int)), TypeError, "x must hold numbers"),
+    ((np.ones((10, 2), np.float32), np.zeros(10, int), np.zeros(10, int)), TypeError,
+     r"a pair of arrays, got a tuple of 3"),
 ])
 def test_fit_checks_its_data_up_front_naming_what_it_got(data: Any, error: type,
                                                          names: str) -> None:
