@@ -63,6 +63,13 @@ def test_every_python_block_is_executed() -> None:
     assert not not_run, f"python blocks that the build does not execute: {not_run}"
 
 
+def test_the_index_lists_every_chapter() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    chapters = [page.name for page in PAGES if re.match(r"\d\d-", page.name)]
+    missing = [name for name in chapters if f"]({name})" not in index]
+    assert not missing, f"chapters without a row in docs/index.md's table: {missing}"
+
+
 def test_strict_build_has_every_page(site: Path) -> None:
     for page in PAGES:
         built = site / ("index.html" if page.stem == "index" else f"{page.stem}/index.html")
