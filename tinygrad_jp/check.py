@@ -94,7 +94,7 @@ def _noting_graph_exits() -> Iterator[list[str]]:
         tensor_module.graph_exits = previous
 
 
-def graph_exits_said(exits: Sequence[str]) -> str:
+def _graph_exits_said(exits: Sequence[str]) -> str:
     """'the forward turned ... into plain values: 2 x a NumPy array (...) of a tensor ...'"""
     counted = "; ".join(f"{n} x {what}" for what, n in Counter(exits).items())
     return (f"The forward left the graph: it turned tensors that require grad into plain values "
@@ -147,7 +147,7 @@ class BackpropReport:
     rtol: float
     extra_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    graph_exits: list[str] = field(default_factory=list)  # see graph_exits_said
+    graph_exits: list[str] = field(default_factory=list)  # see _graph_exits_said
 
     @property
     def passed(self) -> bool:
@@ -173,7 +173,7 @@ class BackpropReport:
         if suspects:
             lines.append(f"!!! {', '.join(suspects)}: your gradient and the numerical one agree "
                          f"but autodiff differs. " + (
-                             graph_exits_said(self.graph_exits) if self.graph_exits else
+                             _graph_exits_said(self.graph_exits) if self.graph_exits else
                              "If the forward stays in Tensor ops (no np.array(t), float(t) or "
                              "arr[i] = t), that is a tinygrad_jp bug: please report it"))
         if self.extra_keys:
@@ -230,7 +230,7 @@ def _loss(value: Any) -> Tensor:
         exits = tensor_module.graph_exits
         raise TypeError(f"check_backprop: forward must return the loss as a Tensor computed "
                         f"from params; got {type(value).__name__}. " + (
-                            graph_exits_said(exits) if exits else "Did it turn a Tensor into "
+                            _graph_exits_said(exits) if exits else "Did it turn a Tensor into "
                             "a NumPy array or a float (np.array(t), float(t), arr[i] = t)?"))
     if value.size != 1:
         raise ValueError(f"check_backprop: forward must return the scalar loss C; got shape "
@@ -472,7 +472,7 @@ def check_backprop(forward: Callable[..., Any], params: dict[str, np.ndarray],
         loss, tensors = _run(forward, copies, args)
     if not loss.requires_grad:
         raise ValueError("check_backprop: the loss does not depend on params through Tensor ops; "
-                         + (graph_exits_said(exits) if exits else "did the forward turn them "
+                         + (_graph_exits_said(exits) if exits else "did the forward turn them "
                             "into NumPy arrays: np.array(t), float(t)?"))
     loss.backward()
     names = list(copies) + [k for k in tensors if k not in copies and k in hand_grads]
@@ -491,7 +491,7 @@ def check_backprop(forward: Callable[..., Any], params: dict[str, np.ndarray],
                                    batch_sizes))
     notes = ["params were float32: both sides ran on float64 copies"] if had_float32 else []
     if exits and not any(row.autodiff_suspect for row in rows):
-        notes.append(graph_exits_said(exits))  # else the !!! line says it
+        notes.append(_graph_exits_said(exits))  # else the !!! line says it
     if numerical:
         notes.append(f"numerical: central differences, every entry of arrays up to "
                      f"{FULL_NUMERICAL} entries, {NUMERICAL_SAMPLE} entries drawn by "
