@@ -63,6 +63,13 @@ def test_every_python_block_is_executed() -> None:
     assert not not_run, f"python blocks that the build does not execute: {not_run}"
 
 
+def test_the_index_lists_every_chapter() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    chapters = [page.name for page in PAGES if re.match(r"\d\d-", page.name)]
+    missing = [name for name in chapters if f"]({name})" not in index]
+    assert not missing, f"chapters without a row in docs/index.md's table: {missing}"
+
+
 def test_strict_build_has_every_page(site: Path) -> None:
     for page in PAGES:
         built = site / ("index.html" if page.stem == "index" else f"{page.stem}/index.html")
@@ -98,7 +105,9 @@ def test_check_page_shows_the_report_and_the_hints_its_code_produced(site: Path)
     assert "result: all equal" in text and "z2    8x3" in text
     for hint in ("W2: your gradient is the transpose", "W1: your gradient is 8 times",
                  "b2: your gradient is 2 times", "z2: your gradient is the negative",
-                 "b1: no gradient for 'b1' in hand", "np.cumsum is not supported on a Tensor"):
+                 "b1: no gradient for 'b1' in hand", "np.cumsum is not supported on a Tensor",
+                 "W: your gradient agrees with central differences, autodiff's does not",
+                 "instead of float(t)"):
         assert hint in text, hint
     assert "$ tinygrad-jp check examples/check_my_backprop.py" in text
 
