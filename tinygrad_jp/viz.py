@@ -94,7 +94,7 @@ STYLES: dict[str, dict[str, str]] = {
 LEGENDS: dict[str, tuple[tuple[str, str], ...]] = {
     "forward": (("input", "input / constant (no grad)"), ("parameter", "parameter"),
                 ("intermediate", "intermediate"), ("output", "output"), ("op", "op")),
-    "backward": (("seed", "start: dL/dL = 1"), ("backward", "gradient function (step)"),
+    "backward": (("seed", "start: {seed}"), ("backward", "gradient function (step)"),
                  ("accumulate", "AccumulateGrad into .grad"),
                  ("intermediate", "edges: the gradient that flows; no edge to inputs "
                                   "that need no grad")),
@@ -318,6 +318,17 @@ def _grad_label(root_name: str, name: str, tensor: Tensor, show_shapes: bool) ->
     return " ".join(lines)
 
 
+def _root_name(root: Tensor, namer: _Namer) -> str:
+    """The loss's name in ``dC/da1`` (``L`` when it has none); none for a non-scalar root."""
+    return (namer.given(root) or "L") if root.size == 1 else ""
+
+
+def _seed_text(root: Tensor, namer: _Namer) -> str:
+    """What backward starts from: ``dC/dC = 1`` for a scalar named C."""
+    top = _wrap(_root_name(root, namer))
+    return f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
+
+
 def _accumulate_label(tensor: Tensor, name: str, step: int, opts: dict[str, bool]) -> str:
     lines = [f"step {step}: into {name or 'param'}.grad"]
     if opts["show_shapes"]:
@@ -333,10 +344,9 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
         raise ValueError("draw_graph(backward=True): this tensor does not require grad, so "
                          "reverse mode has nothing to run; make its inputs with "
                          "requires_grad=True (and not inside no_grad())")
-    root_name = (namer.given(root) or "L") if root.size == 1 else ""
-    top = _wrap(root_name or "L")
-    seed_text = f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
-    graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
+    root_name = _root_name(root, namer)
+    graph.node("seed", _label(_seed_text(root, namer), shape_text(root.shape)),
+               **STYLES["seed"])
     ids: dict[int, str] = {}
     order = backward_order(root)
     repeats = _Repeats(graph, _use_counts(order, grad_only=True))
@@ -362,21 +372,23 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
 
 
 # ----- the public functions -----------------------------------------------------------------
-def _legend(kind: str) -> str:
+def _legend(kind: str, seed: str) -> str:
+    """The key of colours; its first cell repeats the seed node's own words (``dC/dC = 1``)."""
     cells = "".join(
         f'<td bgcolor="{STYLES[role]["fillcolor"]}" border="1" color="{STYLES[role]["color"]}"'
-        f' cellpadding="3">{_small(text)}</td>' for role, text in LEGENDS[kind])
+        f' cellpadding="3">{_small(text.format(seed=seed))}</td>'
+        for role, text in LEGENDS[kind])
     return f'<<table border="0" cellspacing="4"><tr>{cells}</tr></table>>'
 
 
-def _new_graph(kind: str, rankdir: str, legend: bool) -> GraphPicture:
+def _new_graph(kind: str, rankdir: str, legend: str | None) -> GraphPicture:
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     graph = GraphPicture(name=f"{kind}_graph")
     graph.attr(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
                ranksep="0.35", labelloc="b")
-    if legend:
-        graph.attr(label=_legend(kind))
+    if legend is not None:
+        graph.attr(label=legend)
     graph.attr("node", fontname=FONT, fontsize="11", height="0.3", margin="0.12,0.04")
     graph.attr("edge", fontname=FONT, fontsize="9", fontcolor="#555555", color="#666666",
                arrowsize="0.7")
@@ -405,10 +417,12 @@ def draw_graph(output: Tensor, *, backward: bool = False, params: Params = None,
     if not isinstance(output, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(output).__name__}")
     kind = "backward" if backward else "forward"
-    graph = _new_graph(kind, rankdir, legend)
+    namer = _Namer(params, output)
+    key = _legend(kind, _seed_text(output, namer) if backward else "") if legend else None
+    graph = _new_graph(kind, rankdir, key)
     opts = {"show_shapes": show_shapes, "show_values": show_values, "show_grads": show_grads}
     build = _build_backward if backward else _build_forward
-    build(graph, output, _Namer(params, output), opts)
+    build(graph, output, namer, opts)
     return graph
 
 

@@ -9,6 +9,7 @@ the site is drawn by the code shown beside it, at each build.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,24 @@ def _svg_bytes(picture: Any) -> bytes:
     raise TypeError(f"show: cannot draw a {type(picture).__name__}")
 
 
-def show(picture: Any, name: str, alt: str = "", width: str | None = None) -> str:
+def _natural_width(svg: bytes) -> int:
+    """The picture's own width, ``<svg width="608pt" ...>``, as CSS pixels at 1 pt = 1 px.
+
+    Graphviz and matplotlib both write points; shown one point to a pixel, Graphviz's 11 pt
+    labels read as 11 px text, the size of the page's small print.
+    """
+    found = re.search(rb'<svg[^>]*?\swidth="([0-9.]+)pt"', svg)
+    if found is None:
+        raise ValueError("show: the SVG states no width in points")
+    return round(float(found.group(1)))
+
+
+def show(picture: Any, name: str, alt: str = "") -> str:
     """Render ``picture`` into the site as ``images/generated/<name>.svg``; return its tag.
 
-    Use it as the hidden last line of a block: ``print(show(graph, "name"))``.
+    Use it as the hidden last line of a block: ``print(show(graph, "name"))``. The picture is
+    shown at its own width, never wider than the page (the theme's ``max-width: 100%``), and
+    a click opens it full size.
     """
     if name in _state["written"]:
         raise ValueError(f"show: the picture name {name!r} is used twice in this build")
@@ -61,7 +76,7 @@ def show(picture: Any, name: str, alt: str = "", width: str | None = None) -> st
         write_atomically(_state["site_dir"] / target, lambda f: f.write(data), mkdir=True)
     _state["written"].add(name)
     src = html.escape(get_relative_url(target, _state["page_url"]))
-    style = f' style="max-width: {width}"' if width else ""
     caption = f"<figcaption>{html.escape(alt)}</figcaption>" if alt else ""
-    return (f'<figure class="generated"><img src="{src}" alt="{html.escape(alt or name)}"'
-            f"{style} />{caption}</figure>")
+    return (f'<figure class="generated"><a href="{src}" title="クリックで原寸の図を開く">'
+            f'<img src="{src}" alt="{html.escape(alt or name)}" width="{_natural_width(data)}"'
+            f" /></a>{caption}</figure>")
