@@ -113,7 +113,21 @@ def _read_page(browser: Any, url: str, width: int) -> dict[str, Any]:
             return box.width > 0 && box.right > doc.clientWidth + 1
                    && !el.closest("pre, .md-typeset__scrollwrap, div.arithmatex");
         }).map(el => el.tagName + "." + el.className).slice(0, 5);
-        return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, text, images, wide};
+        const codes = [...document.querySelectorAll("article pre > code")];
+        const cut = codes.filter(c => c.scrollWidth > c.clientWidth + 1)
+                         .map(c => c.innerText.slice(0, 60));
+        // text running under the copy button: a text line ending right of the button's left
+        const underButton = codes.filter(code => {
+            const button = code.parentElement.querySelector(".md-clipboard");
+            if (!button) return false;
+            const edge = button.getBoundingClientRect().left;
+            const range = document.createRange();
+            range.selectNodeContents(code);
+            return [...range.getClientRects()].some(r => r.right > edge + 1
+                && r.top < button.getBoundingClientRect().bottom);
+        }).map(c => c.innerText.slice(0, 60));
+        return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, text, images, wide,
+                cut, underButton};
     }""")
     page.context.close()
     return {**facts, "problems": problems}
@@ -133,6 +147,11 @@ def test_every_page_reads_without_problems(browser: Any, base_url: str, site: Pa
         for raw in ("\\(", "\\[", "$$"):
             if raw in facts["text"]:
                 failures.append(f"{where}: raw maths {raw!r} left in the text")
+        if device == "desktop":  # on a phone a code block scrolls sideways inside itself
+            failures += [f"{where}: code block cut at the right edge: {c!r}"
+                         for c in facts["cut"]]
+            failures += [f"{where}: code under the copy button: {c!r}"
+                         for c in facts["underButton"]]
         for image in facts["images"]:
             if not image["complete"] or image["width"] == 0 or image["shown"] == 0:
                 failures.append(f"{where}: picture not shown: {image['src']}")
