@@ -94,8 +94,12 @@ def test_notebook_runs_top_to_bottom(page: Path, tmp_path: Path,
                    for out in cell.get("outputs", []))
     assert "tinygrad_jp" in text.splitlines()[0]  # the first cell's import check
     assert "Traceback" not in text and "Error" not in text.replace("RuntimeError: backward", "")
-    pictures = page.read_text(encoding="utf-8").count("print(show(")
+    # every picture of the page (a step-by-step player is a widget, not a picture)
+    pictures = page.read_text(encoding="utf-8").count("print(show(") - ("backward_steps(" in
+                                                                      page.read_text("utf-8"))
     shown = _outputs(book, "image/svg+xml") + _outputs(book, "image/png")
     assert len(shown) == pictures, f"{page.name}: {pictures} pictures, {len(shown)} shown"
+    if page.stem.startswith("07-"):  # backward played step by step: a slider widget
+        assert _outputs(book, "application/vnd.jupyter.widget-view+json")
     if page.stem.startswith("06-"):  # compare_gradients' table, shown as HTML
         assert any("<table" in html and "BP2" in html for html in _outputs(book, "text/html"))

@@ -32,7 +32,10 @@ class BackwardSteps(list[GraphPicture]):
     """The pictures of a backward pass, one per step and one for the end.
 
     In Jupyter it shows itself as a slider (ipywidgets), or as the pictures in a row.
+    ``sent`` maps ``(step, input slot)`` to the gradient that step sent along that edge.
     """
+
+    sent: dict[tuple[int, int], Tensor]
 
     def gif(self, seconds_per_step: float = 1.0) -> bytes:
         """The pictures as an animated GIF (rendered by Graphviz, assembled by Pillow)."""
@@ -133,6 +136,7 @@ def backward_steps(loss: Tensor, *, params: Params = None, **options: Any) -> Ba
                     waiting[key] = part if key not in waiting else waiting[key] + part
     steps.append(draw_graph(loss, backward=True, params=params,
                             step=StepView(len(order) + 1, edges), **options))
+    steps.sent = edges
     return steps
 
 
