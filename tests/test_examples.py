@@ -14,7 +14,8 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TESTED_ELSEWHERE = {"draw_graphs.py", "nn_784_128_64_10.py"}  # test_viz, test_nn_layers
 TESTED_HERE = {"neuron_step.py", "activations_learning_rates.py", "leaky_relu_adam_mnist.py",
-               "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py"}
+               "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py",
+               "check_my_backprop.py", "cnn_mnist.py"}
 
 
 @pytest.fixture(autouse=True)
@@ -113,11 +114,32 @@ def test_hansen_nn(capsys):
     assert percent("test accuracy on .*?:", out) > 15  # chance is 10%
 
 
+def test_cnn_mnist(capsys):
+    out = run("cnn_mnist", capsys, "--tiny")
+    assert "Conv2d(1, 16, kernel_size=(5, 5)" in out and "MaxPool2d" in out
+    assert percent("test accuracy after 1 epoch\\(s\\) on the sample's first 500 digits:",
+                   out) > 40  # chance is 10%; its 8 steps of Adam reach about 60%
+
+
 def test_train_mnist_writes_the_run(capsys, tmp_path):
     out = run("train_mnist", capsys, "--tiny", "--out", str(tmp_path / "run"))
     assert re.search(r"test accuracy 0\.\d{4} after 1 epochs", out)
     assert {p.name for p in (tmp_path / "run").iterdir()} == {
         "weights.npz", "history.json", "curves.png"}
+
+
+def test_check_my_backprop_passes_and_each_mistake_is_named(capsys):
+    out = run("check_my_backprop", capsys)
+    assert "result: all equal" in out and "FAIL" not in out
+    hints = {"sum": "W2: your gradient is 10 times autodiff's: the batch size N = 10",
+             "transpose": "W1: your gradient is the transpose",
+             "sign": "z2: your gradient is the negative", "bias": "b1: your gradient keeps the "
+                                                                "batch axis"}
+    for mistake, hint in hints.items():
+        assert example("check_my_backprop").main(["--mistake", mistake]) == 1
+        out = capsys.readouterr().out
+        assert hint in out and out.count("FAIL") == 1
+    sys.modules.pop("example_check_my_backprop", None)
 
 
 @pytest.mark.parametrize(("argv", "printed"), [(["neuron_step.py"], "Y = 4 * 3 + 5 = 17"),

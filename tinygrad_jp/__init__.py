@@ -15,10 +15,12 @@ from .random import manual_seed
 from . import nn
 from .io import load, save
 from .compare import compare_gradients
+from .check import check_backprop, keep
 
 __all__ = [
     "GradcheckError",
     "Tensor",
+    "check_backprop",
     "compare_gradients",
     "concatenate",
     "enable_grad",
@@ -26,6 +28,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "keep",
     "load",
     "manual_seed",
     "nn",

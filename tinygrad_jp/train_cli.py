@@ -38,6 +38,7 @@ OPTIMIZERS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.002, "adamw": 0.002}
 MOMENTUM = 0.9
 SCHEDULES = ("cosine", "none")
+MODELS = ("mlp", "cnn")
 NEWLINE = "\n          "  # the file list's indent in the epilog
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -92,6 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--dataset", choices=DATASETS, default="mnist",
         help="mnist (default), fashion-mnist, or sample (the 5,000+1,000 digits in the package)")
+    add("--model", choices=MODELS, default="mlp",
+        help="mlp (default: the --sizes network on 784 pixels) or cnn (nn.mnist_cnn on "
+             "1x28x28 images: two 5x5 convolutions with max pooling, then Linear)")
     add("--sizes", type=_mnist_sizes, default=[784, 128, 64, 10], metavar="784,...,10",
         help="layer widths, input first (default: 784,128,64,10)")
     add("--activation", choices=ACTIVATIONS, default="relu",
@@ -137,18 +141,20 @@ def _fallback_notice(reason: str) -> str:
     return "\n".join([bar, *wrapped, bar])
 
 
-def load_data(dataset: str, root: Path | None = None, download: bool = True) -> tuple[Arrays, str]:
-    """((x_train, t_train), (x_test, t_test)) as float32 (N, 784) and int64 (N,), and the
-    name of what was loaded: MNIST falls back to the sample with a loud notice on stderr."""
+def load_data(dataset: str, root: Path | None = None, download: bool = True,
+              flatten: bool = True) -> tuple[Arrays, str]:
+    """((x_train, t_train), (x_test, t_test)) as float32 (N, 784), or (N, 1, 28, 28) with
+    ``flatten=False``, and int64 (N,), and the name of what was loaded: MNIST falls back to
+    the sample with a loud notice on stderr."""
     if dataset == "sample":
-        return load_mnist_sample(), "sample"
+        return load_mnist_sample(flatten=flatten), "sample"
     if dataset == "fashion-mnist":
-        return load_fashion_mnist(root=root, download=download), dataset
+        return load_fashion_mnist(flatten=flatten, root=root, download=download), dataset
     try:
-        return load_mnist(root=root, download=download), dataset
+        return load_mnist(flatten=flatten, root=root, download=download), dataset
     except DatasetNotFoundError as err:
         print(_fallback_notice(str(err)), file=sys.stderr)
-        return load_mnist_sample(), "sample"
+        return load_mnist_sample(flatten=flatten), "sample"
 
 
 # ---------------------------------------------------------------------------
@@ -156,11 +162,12 @@ def load_data(dataset: str, root: Path | None = None, download: bool = True) -> 
 # ---------------------------------------------------------------------------
 
 
-def build_model(sizes: list[int], activation: str) -> Any:
-    """nn.MLP with the hidden activation and raw logits out (the loss applies softmax)."""
+def build_model(sizes: list[int], activation: str, model: str = "mlp") -> Any:
+    """nn.MLP with the hidden activation and raw logits out (the loss applies softmax), or
+    for ``model="cnn"`` nn.mnist_cnn (sizes and activation do not apply to it)."""
     from . import nn
 
-    return nn.MLP(sizes, activation=activation)
+    return nn.mnist_cnn() if model == "cnn" else nn.MLP(sizes, activation=activation)
 
 
 def build_optimizer(name: str, parameters: Any, lr: float | None) -> Any:
@@ -211,16 +218,17 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         ((x_train, t_train), (x_test, t_test)), used = load_data(
-            args.dataset, args.data_root, download=not args.no_download)
+            args.dataset, args.data_root, download=not args.no_download,
+            flatten=args.model == "mlp")
     except (DatasetNotFoundError, OSError, ValueError) as err:
         print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
         return 1
     manual_seed(args.seed)
-    model = build_model(args.sizes, args.activation)
+    model = build_model(args.sizes, args.activation, args.model)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr)
     lr = optimizer.lr  # the starting rate (the scheduler lowers optimizer.lr as it trains)
     scheduler = build_scheduler(args.schedule, optimizer, args.epochs)
-    sizes = "-".join(map(str, args.sizes))
+    sizes = "cnn" if args.model == "cnn" else "-".join(map(str, args.sizes))
     print(f"training {sizes} ({args.activation}) on {used}: {len(x_train)} digits, "
           f"{args.optimizer} lr={lr:g} ({args.schedule}), batch {args.batch_size}, "
           f"{args.epochs} epochs, seed {args.seed}", file=sys.stderr)
@@ -232,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
     except FloatingPointError as err:
         print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
         return 1
-    history.info.update(dataset=used, sizes=args.sizes, activation=args.activation,
+    history.info.update(dataset=used, model=args.model, sizes=args.sizes,
+                        activation=args.activation,
                         optimizer=args.optimizer, lr=lr, schedule=args.schedule,
                         batch_size=args.batch_size,
                         seed=args.seed, title=f"{sizes} {args.activation} {args.optimizer} "

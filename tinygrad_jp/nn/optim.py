@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import no_grad, note_inplace_write
 from ..tensor import Tensor
 from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 
@@ -55,6 +55,7 @@ class Optimizer:
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 self._update(p.data, p.grad.data, state)
+                note_inplace_write(p.data)  # a backward through an older graph must refuse
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         raise NotImplementedError
