@@ -248,6 +248,18 @@ def test_mistakes_are_the_most_confident_wrong_predictions_titled_with_class_nam
     assert fig._suptitle.get_text().startswith("the 2 most confident of 4 mistakes")
 
 
+def test_mistakes_draw_the_cnns_nchw_images_as_the_flat_ones():
+    (x, labels), _ = load_mnist_sample()
+    logits = np.eye(10, dtype=np.float32)[(labels[:12] + 1) % 10]  # every one wrong
+    flat = plot_mistakes(x[:12], labels[:12], logits, count=4)
+    nchw = plot_mistakes(x[:12].reshape(-1, 1, 28, 28), labels[:12], logits, count=4)
+    drawn = [[image.get_array() for image in fig_.axes[k].images] for fig_ in (flat, nchw)
+             for k in range(4)]
+    for a, b in zip(drawn[:4], drawn[4:]):
+        assert len(a) == len(b) == 1 and a[0].shape == (28, 28)
+        np.testing.assert_array_equal(a[0], b[0])
+
+
 # ---------------------------------------------------------------------------
 # What the project publishes
 # ---------------------------------------------------------------------------
