@@ -409,6 +409,7 @@ def test_mnist_asked_for_by_name_is_an_error_when_missing(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "tinygrad-jp train: error: MNIST files not found" in err
     assert "SAMPLE" not in err and not (tmp_path / "a").exists()
+    assert "root=... is --data-root" in err  # the loader's words, said for the command line
     assert train(*args, "--out", str(tmp_path / "b")) == 0  # not named: the sample, loudly
     assert "FULL MNIST NOT AVAILABLE" in capsys.readouterr().err
 

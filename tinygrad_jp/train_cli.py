@@ -65,6 +65,7 @@ VAL_SPLIT = {"mnist": 5000, "fashion-mnist": 5000, "sample": 500}
 RUNTIME_OPTIONS = ("out", "resume", "data_root", "no_download", "quiet", "command", "module")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 NEWLINE = "\n          "  # the file list's indent in the epilog
+ROOT_ON_THE_COMMAND_LINE = "On the command line root=... is --data-root."  # loaders say root=
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -185,8 +186,8 @@ def _fallback_notice(reason: str) -> str:
         "FULL MNIST NOT AVAILABLE: training on the bundled SAMPLE instead (5,000 training "
         "and 1,000 test digits; accuracy will be well below what the full 60,000 give).",
         *reason.splitlines(),
-        "(On the command line root=... is --data-root. Without --no-download the files "
-        "are downloaded and checked automatically when the network can be reached.)",
+        f"({ROOT_ON_THE_COMMAND_LINE} Without --no-download the files are downloaded and "
+        "checked automatically when the network can be reached.)",
     ]
     wrapped = [textwrap.fill(line, width=78, initial_indent="!!  ", subsequent_indent="!!  ",
                              break_long_words=False, break_on_hyphens=False)
@@ -279,7 +280,9 @@ def _train(args: argparse.Namespace, checkpoint: Checkpoint) -> int:
                                         download=not args.no_download,
                                         fallback=args.dataset is None,
                                         flatten=args.model == "mlp")
-    except (DatasetNotFoundError, OSError, ValueError) as err:
+    except DatasetNotFoundError as err:
+        return _error(f"{err}\n({ROOT_ON_THE_COMMAND_LINE})", 1)
+    except (OSError, ValueError) as err:
         return _error(err, 1)
     val_size = VAL_SPLIT[used] if args.val_split is None else args.val_split
     if val_size == 0 and (args.keep == "best" or args.patience):
