@@ -396,6 +396,14 @@ def test_bad_arguments_are_refused_by_argparse(args, message, capsys):
     assert message in err and "training" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("option", [["--sizes", "784,30,10"], ["--activation", "sigmoid"]])
+def test_mlp_options_with_the_cnn_are_refused_not_ignored(option, tmp_path, capsys):
+    assert train(*SAMPLE, "--model", "cnn", *option, "--out", str(tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert f"{option[0]} shapes the MLP; --model cnn is nn.mnist_cnn" in err
+    assert "training" not in err and not (tmp_path / "run").exists()
+
+
 def test_best_and_patience_need_validation_images(tmp_path, capsys):
     for option in (["--keep", "best"], ["--patience", "2"]):
         assert train(*SMALL, "--val-split", "0", *option, "--out", str(tmp_path)) == 2

@@ -260,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             _read_back_options(args)
+        _check_model_options(args)
         checkpoint = Checkpoint(args.out, keep=args.keep)
         checkpoint.prepare()
     except ValueError as err:  # RunFolderError included
@@ -360,14 +361,25 @@ def _options(args: argparse.Namespace, **resolved: Any) -> dict[str, Any]:
     return {**options, **resolved}
 
 
+def _check_model_options(args: argparse.Namespace) -> None:
+    """--sizes and --activation shape the MLP: with --model cnn (nn.mnist_cnn, ReLU) a value
+    other than the default would be silently ignored, so it is an error (ValueError)."""
+    if args.model != "cnn":
+        return
+    defaults = _defaults()
+    for key in ("sizes", "activation"):
+        if getattr(args, key) != defaults[key]:
+            raise ValueError(f"--{key} shapes the MLP; --model cnn is nn.mnist_cnn (two 5x5 "
+                             f"convolutions with ReLU and max pooling, then Linear): drop --{key}")
+
+
 def _read_back_options(args: argparse.Namespace) -> None:
     """``--resume``: take the options saved in ``--out``; --epochs may raise the total, any
     other training option given differently is an error (ValueError)."""
     from .checkpoint import OPTIONS
-    from .cli import build_parser
 
     saved = json.loads(Checkpoint(args.out).snapshot().path(OPTIONS).read_text("utf-8"))
-    defaults = vars(build_parser().parse_args(["train"]))
+    defaults = _defaults()
     for key, value in saved.items():
         given = getattr(args, key, None)
         if key == "epochs" and given != defaults[key]:
@@ -376,6 +388,13 @@ def _read_back_options(args: argparse.Namespace) -> None:
             raise ValueError(f"--resume continues the run in {args.out} with its own options; "
                              f"--{key.replace('_', '-')} {given} differs from its {value}")
         setattr(args, key, value)
+
+
+def _defaults() -> dict[str, Any]:
+    """Every option's value when it is not given on the command line."""
+    from .cli import build_parser
+
+    return vars(build_parser().parse_args(["train"]))
 
 
 def _interrupted(args: argparse.Namespace, saved: int) -> str:
