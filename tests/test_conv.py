@@ -180,6 +180,8 @@ def test_float32_stays_float32() -> None:
     (lambda x, w: x.max_pool2d(2, stride=0), r"max_pool2d: stride must be positive"),
     (lambda x, w: x.avg_pool2d(0), r"avg_pool2d: kernel_size must be positive"),
     (lambda x, w: x.reshape(6, 64).avg_pool2d(2), r"avg_pool2d: input must be 4-D"),
+    (lambda x, w: x.conv2d(w.data), r"conv2d: weight must be a Tensor .* got ndarray"),
+    (lambda x, w: x.conv2d(w, [0.0] * 4), r"conv2d: bias must be a Tensor .* got list"),
 ])
 def test_errors_name_the_op_and_the_numbers(call, message) -> None:
     x, w = Tensor.ones(2, 3, 8, 8), Tensor.ones(4, 3, 3, 3)

@@ -42,6 +42,16 @@ def test_conv2d_without_bias_and_unknown_init() -> None:
         nn.Conv2d(1, 2, 3, stride=0)
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    ((3, 0, 3), r"Conv2d: out_channels must be a positive int, got 0"),
+    ((0, 4, 3), r"Conv2d: in_channels must be a positive int, got 0"),
+    ((3, 2.5, 3), r"Conv2d: out_channels must be a positive int, got 2.5"),
+])
+def test_conv2d_refuses_channel_counts_that_make_no_layer(args, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        nn.Conv2d(*args)
+
+
 def test_pool_layers() -> None:
     x = Tensor(np.arange(32.0).reshape(1, 2, 4, 4))
     np.testing.assert_array_equal(nn.MaxPool2d(2)(x).data[0, 0], [[5, 7], [13, 15]])

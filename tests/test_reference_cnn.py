@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_jp import compare_gradients
+from tinygrad_jp import check_backprop, compare_gradients
 from tinygrad_jp.cli import main
+from tinygrad_jp.compare import cnn_loss, cnn_names
 from tinygrad_jp.datasets import load_mnist_sample
 from tinygrad_jp.ops.conv import windows
 from tinygrad_jp.reference.cnn import col2im, im2col, mnist_cnn, simple_conv_net
@@ -90,3 +91,20 @@ def test_cli_compare_cnn(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "--net", "cnn", "--batch", "3", "--rtol", "1e-12"]) == 0
     out = capsys.readouterr().out
     assert "δ^1" in out and "3x30x24x24" in out and "all equal" in out
+
+
+def test_the_cnn_goes_through_check_backprop_central_differences_included() -> None:
+    # One machinery for every network (issue 11): the CNN's autodiff side is check_backprop's,
+    # so its hand gradients can also be held against central differences. Random images,
+    # not digits: a digit's flat background ties inside pooling windows, where max pooling
+    # has no derivative and central differences split what autodiff gives the first maximum.
+    net = simple_conv_net(rng=0)
+    x, labels = np.random.default_rng(0).random((2, 1, 28, 28)), np.array([3, 7])
+    names, hand = cnn_names(net), net.trace_backprop(x, labels)
+    params = {names[k]: v for k, v in net.params.items()}
+    grads = {names[k]: g for k, g in hand.grads.items()}
+    report = check_backprop(cnn_loss(net), params, {**grads, "z^1": hand.deltas[0]}, x,
+                            np.eye(10)[labels], rtol=RTOL)
+    assert report.passed, report
+    assert [row.name for row in report.rows] == [*params, "z^1"]
+    assert all(row.numerical_rel_diff < 1e-6 for row in report.rows), report

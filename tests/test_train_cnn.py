@@ -21,3 +21,10 @@ def test_one_epoch_of_the_cnn_on_the_sample(tmp_path, capsys) -> None:
     model = nn.mnist_cnn()
     model.load_state_dict(load(out / "weights.npz"))  # the saved weights are the CNN's
     assert model[0].weight.shape == (16, 1, 5, 5)
+    # --resume reads model=cnn back from options.json and rebuilds the CNN (the run is
+    # complete, so it only loads the saved weights and state and tests once more).
+    assert json.loads((out / "options.json").read_text())["model"] == "cnn"
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    again = float(re.search(r"test accuracy (\S+) after 1 epochs", capsys.readouterr().out)
+                  .group(1))
+    assert again == accuracy

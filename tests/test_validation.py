@@ -4,6 +4,8 @@ early stopping, and the pictures of the test set (issue 14)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,6 +30,9 @@ from tinygrad_jp.train import (
     predict,
 )
 
+ROOT = Path(__file__).parent.parent
+PUBLISHED = sorted([ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("examples/*.py"),
+                    *ROOT.glob("benchmarks/*.py")])
 SMALL = ["--dataset", "sample", "--quiet", "--sizes", "784,16,10", "--batch-size", "100"]
 
 
@@ -241,3 +246,28 @@ def test_mistakes_are_the_most_confident_wrong_predictions_titled_with_class_nam
     p3, p0 = np.exp(8) / (np.exp(8) + 9), np.exp(5) / (np.exp(5) + 9)  # softmax of the rows
     assert titles == [f"Dress → Ankle boot ({p3:.2f})", f"T-shirt/top → Trouser ({p0:.2f})"]
     assert fig._suptitle.get_text().startswith("the 2 most confident of 4 mistakes")
+
+
+def test_mistakes_draw_the_cnns_nchw_images_as_the_flat_ones():
+    (x, labels), _ = load_mnist_sample()
+    logits = np.eye(10, dtype=np.float32)[(labels[:12] + 1) % 10]  # every one wrong
+    flat = plot_mistakes(x[:12], labels[:12], logits, count=4)
+    nchw = plot_mistakes(x[:12].reshape(-1, 1, 28, 28), labels[:12], logits, count=4)
+    drawn = [[image.get_array() for image in fig_.axes[k].images] for fig_ in (flat, nchw)
+             for k in range(4)]
+    for a, b in zip(drawn[:4], drawn[4:]):
+        assert len(a) == len(b) == 1 and a[0].shape == (28, 28)
+        np.testing.assert_array_equal(a[0], b[0])
+
+
+# ---------------------------------------------------------------------------
+# What the project publishes
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PUBLISHED, ids=lambda p: p.name)
+def test_no_page_example_or_benchmark_validates_on_the_test_set(path):
+    # Per-epoch "validation" on the test images is the habit issue 14 removed: whatever
+    # is chosen while looking at them (epochs, rates, the model kept) is chosen on test.
+    code = path.read_text("utf-8")
+    assert not re.search(r"validation\s*=\s*\(\s*(x_)?test", code), path

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import nn
 from ._table import html_table, text_table
-from .check import BackpropRow, check_backprop, compare_arrays, kept_values
+from .check import BackpropRow, check_backprop, compare_arrays, keep, kept_values
 from .cli import parse_sizes
 from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
@@ -230,29 +230,42 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
 
 
 # ----- the CNN of reference/cnn.py -------------------------------------------------------------
-def equivalent_cnn(reference: ConvNet) -> tuple[nn.Sequential, dict[str, str]]:
-    """nn layers (float64) computing what ``reference``'s layers compute, its weights copied,
-    and the map from its parameter names (W1, b1, ...) to the nn ones (0.weight, ...)."""
-    modules: list[nn.Module] = []
+def cnn_names(reference: ConvNet) -> dict[str, str]:
+    """The reference's parameter names (W1, b1, ...) -> those of the same network built with
+    nn.Sequential (0.weight, 0.bias, ...; an nn.Flatten before each Affine takes a place)."""
     names: dict[str, str] = {}
+    index, l = 0, 0
     for layer in reference.layers:
+        if isinstance(layer, Affine):
+            index += 1  # the Flatten the book's Affine does itself
         if isinstance(layer, (Convolution, Affine)):
-            if isinstance(layer, Convolution):
-                fn, c, fh, fw = layer.W.shape
-                module = nn.Conv2d(c, fn, (fh, fw), layer.stride, layer.pad, dtype=np.float64)
+            l += 1
+            names[f"W{l}"], names[f"b{l}"] = f"{index}.weight", f"{index}.bias"
+        index += 1
+    return names
+
+
+def cnn_loss(reference: ConvNet) -> Any:
+    """``forward(params, x, target)`` for check_backprop: the reference's layers as Tensor
+    ops (conv2d, relu, max_pool2d, linear), params named as in ``cnn_names``, every
+    Convolution and Affine output kept as z^l; C the batch mean of softmax cross-entropy."""
+    names = cnn_names(reference)
+
+    def forward(params: dict[str, Tensor], x: np.ndarray, target: np.ndarray) -> Tensor:
+        a, l = Tensor(x), 0
+        for layer in reference.layers:
+            if isinstance(layer, (Convolution, Affine)):
+                l += 1
+                weight, bias = params[names[f"W{l}"]], params[names[f"b{l}"]]
+                a = keep(f"z^{l}", a.conv2d(weight, bias, layer.stride, layer.pad)
+                         if isinstance(layer, Convolution)
+                         else a.reshape(len(x), -1).linear(weight, bias))
+            elif isinstance(layer, Pooling):
+                a = a.max_pool2d((layer.pool_h, layer.pool_w), layer.stride)
             else:
-                modules.append(nn.Flatten())  # the book's Affine flattens its input itself
-                module = nn.Linear(layer.W.shape[1], layer.W.shape[0], dtype=np.float64)
-            l = len(names) // 2 + 1
-            names[f"W{l}"], names[f"b{l}"] = f"{len(modules)}.weight", f"{len(modules)}.bias"
-        elif isinstance(layer, Pooling):
-            module = nn.MaxPool2d((layer.pool_h, layer.pool_w), layer.stride)
-        else:
-            module = nn.ReLU()
-        modules.append(module)
-    model = nn.Sequential(*modules)
-    model.load_state_dict({names[k]: v for k, v in reference.params.items()})
-    return model, names
+                a = a.relu()
+        return nn.CrossEntropyLoss("mean")(a, Tensor(target))
+    return forward
 
 
 def cnn_formulas(reference: ConvNet) -> tuple[list[str], dict[str, str]]:
@@ -278,37 +291,29 @@ def compare_cnn(reference: ConvNet, x: np.ndarray, y: Any, *, rtol: float = 1e-9
                 forward: bool = False) -> GradientComparison:
     """``compare_gradients`` for a ``reference.cnn.ConvNet``: x (N, C, H, W), y labels (N,).
     δ^l is the gradient at every Convolution and Affine output z^l, images included."""
-    model, names = equivalent_cnn(reference)
+    x = np.asarray(x, dtype=np.float64)
+    names, loss = cnn_names(reference), cnn_loss(reference)
     hand = reference.trace_backprop(x, y)
-    zs: list[Tensor] = []
-    hooks = [m.register_forward_hook(lambda m, args, z: zs.append(z.retain_grad()))
-             for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
-    try:
-        out = model(Tensor(x, dtype=np.float64))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    nn.CrossEntropyLoss("mean")(out, as_one_hot(y, out.shape[1])).backward()
-    params = dict(model.named_parameters())
+    params = {names[k]: v for k, v in reference.params.items()}
+    target = as_one_hot(y, hand.deltas[-1].shape[1]).astype(np.float64)
+    deltas = {f"z^{l}": delta for l, delta in enumerate(hand.deltas, start=1)}
+    hand_grads = {names[k]: g for k, g in hand.grads.items()}
     delta_formulas, grad_formulas = cnn_formulas(reference)
     table = GradientComparison(f"ConvNet {len(reference.layers)} layers, batch {len(x)}, "
                                f"C = -(1/N) sum y log softmax(z^L): hand-derived backprop "
                                f"vs autodiff", rtol=rtol)
-    for l, z in enumerate(zs, start=1):
+    values = kept_values(loss, params, x, target) if forward else {}
+    report = check_backprop(loss, params, {**hand_grads, **deltas}, x, target, rtol=rtol,
+                            numerical=False)
+    rows = {row.name: row for row in report.rows}
+    for l in range(1, len(hand.deltas) + 1):
         if forward:
-            table.rows.append(_row(f"z^{l}", "forward", hand.trace.zs[l - 1], z.data, rtol))
-        table.rows.append(_row(f"δ^{l}", delta_formulas[l - 1], hand.deltas[l - 1],
-                               z.grad.data, rtol))
-    for name, grad in hand.grads.items():
-        table.rows.append(_row(names[name], grad_formulas[name], grad,
-                               params[names[name]].grad.data, rtol))
+            row = compare_arrays(f"z^{l}", hand.trace.zs[l - 1], values[f"z^{l}"], rtol)
+            table.rows.append(ComparisonRow.of(f"z^{l}", "forward", row))
+        table.rows.append(ComparisonRow.of(f"δ^{l}", delta_formulas[l - 1], rows[f"z^{l}"]))
+    for name, nn_name in names.items():
+        table.rows.append(ComparisonRow.of(nn_name, grad_formulas[name], rows[nn_name]))
     return table
-
-
-def _row(quantity: str, formula: str, hand: np.ndarray, auto: np.ndarray,
-         rtol: float) -> ComparisonRow:
-    """One table row through check's comparison (the same differences and hints)."""
-    return ComparisonRow.of(quantity, formula, compare_arrays(quantity, hand, auto, rtol))
 
 
 # ----- the console command ------------------------------------------------------------------

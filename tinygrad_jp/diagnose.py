@@ -81,7 +81,8 @@ def plot_mistakes(x: np.ndarray, labels: np.ndarray, logits: np.ndarray,
                   path: str | os.PathLike[str] | None = None) -> Any:
     """The ``count`` most confidently misclassified images, each titled "true → predicted (p)".
 
-    ``x``: (N, 784) or (N, 28, 28) images; ``labels`` (N,); ``logits`` (N, C) from
+    ``x``: (N, 784), (N, 28, 28) or (N, 1, 28, 28) images (any square, one channel);
+    ``labels`` (N,); ``logits`` (N, C) from
     ``train.predict``. Writes ``path`` when given (atomically) and returns the matplotlib Figure.
     """
     from .plotting import figure, save_figure

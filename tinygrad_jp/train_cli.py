@@ -65,6 +65,7 @@ VAL_SPLIT = {"mnist": 5000, "fashion-mnist": 5000, "sample": 500}
 RUNTIME_OPTIONS = ("out", "resume", "data_root", "no_download", "quiet", "command", "module")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 NEWLINE = "\n          "  # the file list's indent in the epilog
+ROOT_ON_THE_COMMAND_LINE = "On the command line root=... is --data-root."  # loaders say root=
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -185,8 +186,8 @@ def _fallback_notice(reason: str) -> str:
         "FULL MNIST NOT AVAILABLE: training on the bundled SAMPLE instead (5,000 training "
         "and 1,000 test digits; accuracy will be well below what the full 60,000 give).",
         *reason.splitlines(),
-        "(On the command line root=... is --data-root. Without --no-download the files "
-        "are downloaded and checked automatically when the network can be reached.)",
+        f"({ROOT_ON_THE_COMMAND_LINE} Without --no-download the files are downloaded and "
+        "checked automatically when the network can be reached.)",
     ]
     wrapped = [textwrap.fill(line, width=78, initial_indent="!!  ", subsequent_indent="!!  ",
                              break_long_words=False, break_on_hyphens=False)
@@ -259,6 +260,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             _read_back_options(args)
+        _check_model_options(args)
         checkpoint = Checkpoint(args.out, keep=args.keep)
         checkpoint.prepare()
     except ValueError as err:  # RunFolderError included
@@ -279,7 +281,9 @@ def _train(args: argparse.Namespace, checkpoint: Checkpoint) -> int:
                                         download=not args.no_download,
                                         fallback=args.dataset is None,
                                         flatten=args.model == "mlp")
-    except (DatasetNotFoundError, OSError, ValueError) as err:
+    except DatasetNotFoundError as err:
+        return _error(f"{err}\n({ROOT_ON_THE_COMMAND_LINE})", 1)
+    except (OSError, ValueError) as err:
         return _error(err, 1)
     val_size = VAL_SPLIT[used] if args.val_split is None else args.val_split
     if val_size == 0 and (args.keep == "best" or args.patience):
@@ -357,14 +361,25 @@ def _options(args: argparse.Namespace, **resolved: Any) -> dict[str, Any]:
     return {**options, **resolved}
 
 
+def _check_model_options(args: argparse.Namespace) -> None:
+    """--sizes and --activation shape the MLP: with --model cnn (nn.mnist_cnn, ReLU) a value
+    other than the default would be silently ignored, so it is an error (ValueError)."""
+    if args.model != "cnn":
+        return
+    defaults = _defaults()
+    for key in ("sizes", "activation"):
+        if getattr(args, key) != defaults[key]:
+            raise ValueError(f"--{key} shapes the MLP; --model cnn is nn.mnist_cnn (two 5x5 "
+                             f"convolutions with ReLU and max pooling, then Linear): drop --{key}")
+
+
 def _read_back_options(args: argparse.Namespace) -> None:
     """``--resume``: take the options saved in ``--out``; --epochs may raise the total, any
     other training option given differently is an error (ValueError)."""
     from .checkpoint import OPTIONS
-    from .cli import build_parser
 
     saved = json.loads(Checkpoint(args.out).snapshot().path(OPTIONS).read_text("utf-8"))
-    defaults = vars(build_parser().parse_args(["train"]))
+    defaults = _defaults()
     for key, value in saved.items():
         given = getattr(args, key, None)
         if key == "epochs" and given != defaults[key]:
@@ -373,6 +388,13 @@ def _read_back_options(args: argparse.Namespace) -> None:
             raise ValueError(f"--resume continues the run in {args.out} with its own options; "
                              f"--{key.replace('_', '-')} {given} differs from its {value}")
         setattr(args, key, value)
+
+
+def _defaults() -> dict[str, Any]:
+    """Every option's value when it is not given on the command line."""
+    from .cli import build_parser
+
+    return vars(build_parser().parse_args(["train"]))
 
 
 def _interrupted(args: argparse.Namespace, saved: int) -> str:

@@ -25,6 +25,9 @@ class Conv2d(Module):
                  stride: Shape = 1, padding: Shape = 0, bias: bool = True,
                  dtype: Any = DEFAULT_FLOAT, init: str = "default") -> None:
         super().__init__()
+        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {count!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)

@@ -266,6 +266,10 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
            padding: Any = 0) -> Tensor:
     """x (N, C, H, W) ⋆ weight (O, C, kh, kw) + bias (O,) -> (N, O, OH, OW), PyTorch's rules."""
     stride, padding = pair("conv2d", "stride", stride, 1), pair("conv2d", "padding", padding, 0)
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"conv2d: {name} must be a Tensor (the parameters whose gradient "
+                            f"is wanted), got {type(value).__name__}; wrap it: Tensor({name})")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be 4-D (C_out, C_in, kH, kW), got shape "
                          f"{weight.shape}")
