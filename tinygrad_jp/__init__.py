@@ -15,9 +15,12 @@ from .random import manual_seed
 from . import nn
 from .io import load, save
 from .compare import compare_gradients
+from .jit import JitError, JitWarning, jit
 
 __all__ = [
     "GradcheckError",
+    "JitError",
+    "JitWarning",
     "Tensor",
     "compare_gradients",
     "concatenate",
@@ -26,6 +29,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "jit",
     "load",
     "manual_seed",
     "nn",

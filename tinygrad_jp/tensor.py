@@ -34,6 +34,13 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def _note_read(how: str) -> None:
+    """Tell a jit capture in progress that the step reads a value into Python (jit.py)."""
+    if autograd.capture is not None:
+        autograd.capture.unsupported(f"the step reads a value into Python with {how}; a "
+                                     f"replay would not run that Python code")
+
+
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
     """Accept both ``zeros(2, 3)`` and ``zeros((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -110,18 +117,22 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
+        _note_read("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
+        _note_read("item() (also float(), int(), bool() of a tensor)")
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
+        _note_read("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        _note_read("np.asarray(tensor)")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __len__(self) -> int:

@@ -19,6 +19,49 @@ def constant(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+class Mask(Function):
+    """Base of the ops that compute an array nobody differentiates (a 0/1 mask, a sign, a
+    share of a tie) from tensors' values. Applied to detached inputs, so never recorded.
+
+    Written as ops, not as raw NumPy inside a backward, so that every array computation of a
+    step passes through an op's forward: what ``tinygrad_jp.jit`` captures and replays.
+    """
+
+    def backward(self, g: Tensor) -> tuple[None, ...]:
+        return (None,) * len(self.inputs)
+
+
+def mask(op: type[Mask], *inputs: Tensor, **attrs: Any) -> Tensor:
+    """``op`` applied to the values of ``inputs``, outside the graph."""
+    return op.apply(*(t.detach() for t in inputs), **attrs)
+
+
+class Sign(Mask):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+
+class SelectShare(Mask):
+    """The share of maximum(x, y)'s (or minimum's) gradient that goes to x: 1 where x is
+    chosen, 0.5 on ties, 0 elsewhere."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray, x_wins: np.ufunc) -> np.ndarray:
+        dtype = np.result_type(x, y)
+        return x_wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
+
+
+class Inside(Mask):
+    """1 where low <= x <= high (a missing bound is no bound), else 0, in x's dtype."""
+
+    def forward(self, x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return inside.astype(x.dtype)
+
+
 def _mismatch(op: str, x: np.ndarray, y: np.ndarray, error: ValueError) -> ValueError:
     """NumPy's broadcast error names neither the op nor which tensor: name the op and shapes.
     (Raised from ``except`` in forward, so the common path pays nothing for the check.)"""
@@ -125,7 +168,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        return (g * constant(np.sign(self.inputs[0].data)),)
+        return (g * mask(Sign, self.inputs[0]),)
 
 
 class Sin(Function):
@@ -150,12 +193,10 @@ class _Select(_Binary):
     x_wins: np.ufunc  # where x is the one chosen: np.greater for maximum
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, y = self.inputs[0].data, self.inputs[1].data
-        dtype = np.result_type(x, y)
-        share = self.x_wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
+        share = mask(SelectShare, *self.inputs, x_wins=self.x_wins)
         need_x, need_y = self.needs_input_grad
-        return (g * constant(share) if need_x else None,
-                g * constant(1 - share) if need_y else None)
+        return (g * share if need_x else None,
+                g * (1 - share) if need_y else None)
 
 
 class Maximum(_Select):
@@ -177,13 +218,7 @@ class Clip(Function):
         return np.clip(x, low, high)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        x, low, high = self.inputs[0].data, self.attrs["low"], self.attrs["high"]
-        inside = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        return (g * constant(inside.astype(x.dtype)),)
+        return (g * mask(Inside, self.inputs[0], **self.attrs),)
 
 
 class Cast(Function):
