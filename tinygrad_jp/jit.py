@@ -52,6 +52,7 @@ until two calls differ. Replay returns new Tensors without a graph (``loss.item(
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -215,7 +216,9 @@ class _Tape:
         """Why this tape and the first call's cannot be one program, or None."""
         if len(self.kernels) != len(first.kernels):
             return (f"the two capture calls ran {len(first.kernels)} and {len(self.kernels)} "
-                    f"kernels: Python in the step branches on values or on a counter")
+                    f"kernels: Python in the step branches on values or on a counter, or "
+                    f"gradients pile up from call to call (call optimizer.zero_grad() in the "
+                    f"step)")
         for k, (a, b) in enumerate(zip(first.kernels, self.kernels)):
             same_kind = (type(a[1]) is type(b[1]) and _same(a[3], b[3]) if a[0] == "op"
                          else a[1] is b[1] and a[3] == b[3])
@@ -275,15 +278,21 @@ class _Replay:
                 self.live.append((n_in + j, value))
             else:
                 self.template[n_in + j] = value
+        # Per kernel: (call, take, one input?, output buffer, saved buffers, Function). The
+        # loop in __call__ is the whole cost of a replay besides NumPy's: C-level helpers
+        # (itemgetter, partial) keep it to well under a microsecond a kernel.
         self.program = []
+        self.reads: list[tuple[int, ...]] = []
         for kind, owner, sources, extra, slot, saved in tape.kernels:
             ins = tuple(map(at, sources))
             if kind == "op":
-                self.program.append((owner.forward, ins, extra, at(("slot", slot)),
-                                     tuple((j, at(("slot", s))) for j, s in saved), owner))
+                call = functools.partial(owner.forward, **extra) if extra else owner.forward
             else:
-                self.program.append((functools.partial(_update, owner, extra), ins, {},
-                                     at(("slot", slot)), (), None))
+                call, owner = functools.partial(_update, owner, extra), None
+            self.program.append((call, operator.itemgetter(*ins), len(ins) == 1,
+                                 at(("slot", slot)),
+                                 tuple((j, at(("slot", s))) for j, s in saved), owner))
+            self.reads.append(ins)
         self.grads = [(t, None if s is None else at(s)) for t, s in tape.grads]
         self.outputs = _indexed(tape.outputs, at)
         live = {i for i, _ in self.live}
@@ -295,7 +304,8 @@ class _Replay:
 
     def describe(self) -> list[str]:
         lines = []
-        for k, (name, (_, ins, _, out, _, _)) in enumerate(zip(self.names, self.program)):
+        for k, (name, ins, kernel) in enumerate(zip(self.names, self.reads, self.program)):
+            out = kernel[3]
             reads = ", ".join(self.labels[i] for i in ins)
             made = f"-> {self.labels[out]} {self.shapes[k]}" if self.shapes[k] else "(in place)"
             lines.append(f"{k:3d}  {name:<20} ({reads}) {made}")
@@ -306,8 +316,8 @@ class _Replay:
         bufs[: self.n_in] = arrays
         for i, tensor in self.live:
             bufs[i] = tensor.data
-        for call, ins, attrs, out, saved, fn in self.program:
-            bufs[out] = call(*[bufs[i] for i in ins], **attrs)
+        for call, take, single, out, saved, fn in self.program:
+            bufs[out] = call(take(bufs)) if single else call(*take(bufs))
             if saved:
                 for j, i in saved:
                     bufs[i] = fn.saved[j]

@@ -1,0 +1,292 @@
+"""tinygrad_jp.jit: replays are bit-identical to eager; what cannot be replayed is refused.
+
+Bit-identical here is the right test (not a tolerance): a replay runs the same NumPy calls on
+the same numbers in the same order as the eager step it is compared with, on the same machine.
+"""
+
+import numpy as np
+import pytest
+
+from tinygrad_jp import JitError, JitWarning, Tensor, jit, manual_seed, nn
+
+OPTIMIZERS = {
+    "sgd": lambda ps: nn.optim.SGD(ps, lr=0.1),
+    "momentum": lambda ps: nn.optim.SGD(ps, lr=0.05, momentum=0.9),
+    "adam": lambda ps: nn.optim.Adam(ps, lr=1e-2),
+}
+
+
+def make_step(optimizer="sgd", dtype=np.float32, activation="relu", sizes=(12, 10, 8, 4)):
+    """A model, its optimizer, and a whole training step (forward, backward, update)."""
+    manual_seed(0)
+    model = nn.MLP(list(sizes), activation=activation, dtype=dtype)
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, t):
+        out = model(x)
+        loss = loss_fn(out, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss, out
+
+    return model, opt, step
+
+
+def batches(n, batch=6, dtype=np.float32, seed=1):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        yield (Tensor.from_numpy(rng.standard_normal((batch, 12)).astype(dtype)),
+               Tensor.from_numpy(rng.integers(0, 4, batch)))
+
+
+def assert_same_state(model_a, model_b):
+    for (name, a), b in zip(model_a.named_parameters(), model_b.parameters()):
+        assert np.array_equal(a.data, b.data), name
+        assert (a.grad is None) == (b.grad is None), name
+        if a.grad is not None:
+            assert np.array_equal(a.grad.data, b.grad.data), name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_replay_is_bit_identical_to_eager(optimizer, dtype):
+    eager_model, _, eager_step = make_step(optimizer, dtype)
+    jit_model, _, step = make_step(optimizer, dtype)
+    step = jit(step, strict=True)
+    for i, (x, t) in enumerate(batches(300, dtype=dtype)):
+        loss_e, out_e = eager_step(x, t)
+        loss_j, out_j = step(x, t)
+        assert loss_j.item() == loss_e.item(), i
+        assert np.array_equal(out_j.data, out_e.data), i
+        assert loss_j.dtype == dtype
+    assert step.kernels(), "the step was never compiled into a replay"
+    assert_same_state(eager_model, jit_model)
+
+
+def test_sigmoid_and_leaky_relu_steps_replay_exactly():
+    for activation in ("sigmoid", "leaky_relu", "tanh"):
+        eager_model, _, eager_step = make_step("momentum", activation=activation)
+        jit_model, _, step = make_step("momentum", activation=activation)
+        step = jit(step, strict=True)
+        for x, t in batches(50):
+            assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+        assert_same_state(eager_model, jit_model)
+
+
+def test_a_new_shape_is_captured_again_and_both_replay():
+    eager_model, _, eager_step = make_step("adam")
+    jit_model, _, step = make_step("adam")
+    step = jit(step, strict=True)
+    data = [b for n in range(20) for b in batches(1, batch=6 if n % 3 else 4, seed=n)]
+    for x, t in data:
+        assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+    assert_same_state(eager_model, jit_model)
+    assert len(step._cache) == 2
+    lines = step.kernels()
+    assert any("(6, 10)" in line for line in lines) and any("(4, 10)" in line for line in lines)
+
+
+def test_the_schedulers_learning_rate_is_read_by_every_replay():
+    eager_model, eager_opt, eager_step = make_step("momentum")
+    jit_model, jit_opt, step = make_step("momentum")
+    step = jit(step, strict=True)
+    schedules = [nn.optim.StepLR(o, step_size=1, gamma=0.5) for o in (eager_opt, jit_opt)]
+    for i, (x, t) in enumerate(batches(40)):
+        assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+        if i % 10 == 9:
+            for s in schedules:
+                s.step()
+    assert jit_opt.lr == 0.05 * 0.5**4
+    assert_same_state(eager_model, jit_model)
+
+
+def test_parameters_are_read_live_after_load_state_dict_or_a_new_array():
+    _, _, eager_step = make_step()
+    jit_model, _, step = make_step()
+    step = jit(step, strict=True)
+    data = list(batches(6))
+    for x, t in data[:3]:
+        step(x, t)
+    eager_model, _, eager_step = make_step()
+    jit_model.load_state_dict(eager_model.state_dict())  # copies into the same arrays
+    jit_model.layers[0].bias.data = eager_model.layers[0].bias.data.copy()  # a new array
+    for x, t in data[3:]:
+        assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+    assert_same_state(eager_model, jit_model)
+
+
+def test_capture_waits_until_two_calls_see_different_inputs():
+    eager_model, _, eager_step = make_step()
+    jit_model, _, step = make_step()
+    step = jit(step, strict=True)
+    x, t = next(batches(1))
+    for _ in range(4):  # the same batch: constants cannot be told from the input's arrays
+        assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+    assert step.kernels() == []
+    for x, t in batches(5, seed=7):
+        assert eager_step(x, t)[0].item() == step(x, t)[0].item()
+    assert step.kernels()
+    assert_same_state(eager_model, jit_model)
+
+
+def test_jit_works_as_a_decorator_and_on_ndarrays():
+    model, opt, _ = make_step()
+
+    @jit
+    def step(x, t):
+        loss = nn.CrossEntropyLoss()(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    assert step.__name__ == "step"
+    losses = [step(x.data, t.data).item() for x, t in batches(30)]
+    assert step.kernels() and all(np.isfinite(losses))
+
+
+def test_kernel_list_names_the_ops_the_update_and_the_sources():
+    _, _, step = make_step("sgd", activation="relu")
+    step = jit(step, strict=True)
+    for x, t in batches(3):
+        step(x, t)
+    text = "\n".join(step.kernels())
+    for name in ("Linear", "ReLU", "SoftmaxCrossEntropy", "OneHot", "ReLUSlope", "MatMul",
+                 "SGD update"):
+        assert name in text
+    assert "(in0, p0, p1)" in text  # the batch, the first weight and bias (read live)
+
+
+def test_labels_are_still_checked_by_a_replay():
+    _, _, step = make_step()
+    step = jit(step, strict=True)
+    for x, t in batches(3):
+        step(x, t)
+    x, _ = next(batches(1))
+    with pytest.raises(ValueError, match="label 9 is out of range for 4 classes"):
+        step(x, Tensor.from_numpy(np.array([0, 1, 9, 2, 3, 0])))
+
+
+# ----- what cannot be replayed ---------------------------------------------------------------
+def refused(step_body, match, data=None):
+    """Run a step made of ``step_body(model, opt, x, t)`` under jit; check the one warning
+    and that the fallback to eager gives exactly eager's results."""
+    eager_model, eager_opt, _ = make_step()
+    jit_model, jit_opt, _ = make_step()
+    step = jit(lambda x, t: step_body(jit_model, jit_opt, x, t))
+    data = list(data or batches(5))
+    with pytest.warns(JitWarning, match=match) as record:
+        for i, (x, t) in enumerate(data):
+            manual_seed(i)  # the same random numbers on both sides (for Dropout)
+            expected = step_body(eager_model, eager_opt, x, t)
+            manual_seed(i)
+            assert step(x, t).item() == expected.item()
+    assert len(record) == 1
+    assert step.fallback is not None
+    assert_same_state(eager_model, jit_model)
+    with pytest.raises(JitError, match=match):
+        strict = jit(lambda x, t: step_body(jit_model, jit_opt, x, t), strict=True)
+        for x, t in data:
+            strict(x, t)
+
+
+def plain(model, opt, x, t):
+    loss = nn.CrossEntropyLoss()(model(x), t)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def test_reading_a_value_inside_the_step_is_refused():
+    def body(model, opt, x, t):
+        loss = plain(model, opt, x, t)
+        if loss.item() > 100:  # a branch on a value: a replay could not take it
+            raise AssertionError
+        return loss
+
+    refused(body, r"item\(\)")
+
+
+def test_random_numbers_inside_the_step_are_refused():
+    def body(model, opt, x, t):
+        x = nn.Dropout(0.5)(x)
+        return plain(model, opt, x, t)
+
+    refused(body, "random numbers")
+
+
+def test_gradient_hooks_are_refused():
+    def body(model, opt, x, t):
+        out = model(x)
+        out.register_hook(lambda g: g * 2)
+        loss = nn.CrossEntropyLoss()(out, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    refused(body, "hook")
+
+
+def test_branching_on_a_counter_is_refused():
+    calls = {"eager": 0, "jit": 0}
+
+    def body(model, opt, x, t):
+        key = "jit" if model is not body.eager_model else "eager"
+        calls[key] += 1
+        loss = plain(model, opt, x, t)
+        return loss * 2 if calls[key] % 2 else loss
+
+    eager_model, _, _ = make_step()
+    body.eager_model = eager_model
+    jit_model, jit_opt, _ = make_step()
+    step = jit(lambda x, t: body(jit_model, jit_opt, x, t))
+    with pytest.warns(JitWarning, match="kernels"):
+        results = [step(x, t).item() for x, t in batches(6)]
+    assert results[0] > results[1]  # the odd calls still doubled: eager, not a stale replay
+
+
+def test_a_gradient_left_from_the_previous_step_is_refused():
+    def body(model, opt, x, t):  # no zero_grad: gradients pile up, through raw arrays
+        loss = nn.CrossEntropyLoss()(model(x), t)
+        loss.backward()
+        opt.step()
+        return loss
+
+    refused(body, "zero_grad")
+
+
+def test_copying_the_input_with_tensor_is_refused():
+    def body(model, opt, x, t):
+        return plain(model, opt, Tensor(x.data * 1.0), t)
+
+    refused(body, "Tensor\\(x\\)")
+
+
+def test_changing_a_parameter_in_place_outside_an_optimizer_is_an_error():
+    model, _, _ = make_step()
+
+    def step(x, t):
+        loss = nn.CrossEntropyLoss()(model(x), t)
+        for p in model.parameters():
+            p.grad = None
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad.data
+        return loss
+
+    step = jit(step)
+    data = batches(3)
+    step(*next(data))
+    with pytest.raises(JitError, match="in place"):
+        step(*next(data))
+    assert all(p.data.flags.writeable for p in model.parameters())
+
+
+def test_an_argument_that_requires_grad_is_an_error():
+    step = jit(lambda w: (w * 2).sum())
+    with pytest.raises(JitError, match=r"argument 0 .* requires grad"):
+        step(Tensor([1.0, 2.0], requires_grad=True))
