@@ -18,8 +18,8 @@ order, the *tape*, is the whole step. For each input signature (the shapes and d
 array arguments, the values of the others) a call is:
 
 1. the first call: eager, recording a tape;
-2. the second call: eager, recording a second tape with the arrays of the tensors the first
-   one read (the parameters) made read-only outside optimizer updates. The two tapes must
+2. the second call: eager, recording a second tape while watching the arrays of the tensors
+   the first one read (the parameters) for changes no kernel made. The two tapes must
    agree kernel by kernel, and every array the step did not compute must be either the same
    tensor's array both times (a parameter: read live at each replay) or equal in value both
    times (a constant: the backward's seed 1.0, a Python number made an array);
@@ -39,8 +39,7 @@ then on (the results stay exact, only slower), or a ``JitError`` with ``strict=T
 - an array computed outside the kernels that differs between the calls (raw NumPy in the
   step, ``Tensor(x)`` copying an input, a gradient left from the previous step because
   ``zero_grad()`` is not called);
-- a tensor's array changed in place or replaced outside the kernels (``w.data -= ...``):
-  an error at once (the step is half done), telling to use an optimizer.
+- a tensor's array changed in place or replaced outside the kernels (``w.data -= ...``).
 
 Not seen, as with ``torch.jit.trace``: Python that reads ``tensor.data`` directly and
 branches on it the same way in both capture calls. When the two capture calls get the same
@@ -68,8 +67,8 @@ Source = tuple[str, int]  # ("in", i): input i, ("ext", j): external array j, ("
 
 
 class JitError(RuntimeError):
-    """A step that jit cannot replay exactly (raised with ``strict=True``, or at once for
-    arrays changed in place outside the kernels)."""
+    """A step that jit cannot replay exactly (raised with ``strict=True``), or a call jit
+    cannot take (an argument that requires grad, an unhashable one)."""
 
 
 class JitWarning(UserWarning):
@@ -108,11 +107,11 @@ class _Tape:
         self.problems: list[str] = []
         self.outputs: Any = None
         self.grads: list[tuple[Tensor, Source | None]] = []
-        # The tensors the previous call read from outside: their arrays at this call's start,
-        # read-only while it runs (optimizer updates excepted).
+        # The tensors the previous call read from outside (parameters ...): their arrays at
+        # this call's start, and copies of their values, to see changes no kernel made.
         self.watched = {} if previous is None else {id(t): (t, t.data)
                                                     for t, _ in previous.externals}
-        self.protected: dict[int, np.ndarray] = {}
+        self.copies = {id(a): (a, a.copy()) for _, a in self.watched.values()}
 
     # ----- called by the engine while the step runs ----------------------------------------
     def unsupported(self, reason: str) -> None:
@@ -155,39 +154,23 @@ class _Tape:
         """Run and record ``optimizer``'s update of parameter ``i``."""
         p = optimizer.params[i]
         sources = (self._source(p), self._source(p.grad))
-        protected = self.protected.get(id(p.data)) is not None
-        if protected:
-            p.data.flags.writeable = True
-        try:
-            optimizer._update(p.data, p.grad.data, optimizer.state[i])
-        finally:
-            if protected:
-                p.data.flags.writeable = False
+        self._check_unchanged(p.data)
+        optimizer._update(p.data, p.grad.data, optimizer.state[i])
+        if id(p.data) in self.copies:
+            self.copies[id(p.data)] = (p.data, p.data.copy())
         self.kernels.append(("update", optimizer, sources, i, self._slot(None), ()))
         self.shapes.append("")
 
     # ----- one call -------------------------------------------------------------------------
     def run(self, fn: Callable, args: tuple, kwargs: dict) -> Any:
         """Call ``fn`` eagerly with this tape recording; the result is eager's."""
-        for _, array in self.watched.values():
-            if array.flags.writeable:
-                array.flags.writeable = False
-                self.protected[id(array)] = array
         autograd.capture, random.on_draw = self, self._drew_random_numbers
         try:
             result = fn(*args, **kwargs)
-        except ValueError as err:
-            if self.protected and "read-only" in str(err):
-                raise JitError(
-                    "jit: the step changed a tensor's array in place outside the kernels jit "
-                    "can replay (e.g. w.data -= lr * w.grad.data); update parameters with an "
-                    "optimizer from tinygrad_jp.nn.optim, or call the step without jit"
-                ) from err
-            raise
         finally:
             autograd.capture = random.on_draw = None
-            for array in self.protected.values():
-                array.flags.writeable = True
+        for array, _ in self.copies.values():
+            self._check_unchanged(array)
         self.outputs = self._output(result)
         self.grads = [(t, None if t.grad is None else self.sources.get(id(t.grad.data)))
                       for t, _ in self.externals if t.requires_grad and t.creator is None]
@@ -195,6 +178,15 @@ class _Tape:
             self.unsupported("a parameter's .grad after the step was not computed by it (call "
                              "optimizer.zero_grad() in the step)")
         return result
+
+    def _check_unchanged(self, array: np.ndarray) -> None:
+        """A watched array must hold what it held at the start or after its last update."""
+        if id(array) in self.copies and not np.array_equal(array, self.copies[id(array)][1],
+                                                           equal_nan=True):
+            self.unsupported(f"the step changed an array of shape {array.shape} in place "
+                             f"outside the kernels jit can replay (e.g. w.data -= lr * "
+                             f"w.grad.data); update parameters with an optimizer from "
+                             f"tinygrad_jp.nn.optim")
 
     def _output(self, value: Any) -> Any:
         """The structure of what the step returned, with arrays replaced by their sources."""

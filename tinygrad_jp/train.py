@@ -36,6 +36,8 @@ import numpy as np
 from .autograd import no_grad
 from .datasets import DataLoader
 from .io import write_atomically
+from .jit import jit as jit_step
+from .nn.optim import Optimizer
 from .random import manual_seed
 from .tensor import Tensor
 
@@ -294,6 +296,7 @@ def fit(
     scheduler: Any = None,
     verbose: bool = True,
     history: History | None = None,
+    jit: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``data``; return the ``History``.
 
@@ -317,6 +320,11 @@ def fit(
         scheduler: a learning-rate scheduler; its ``step()`` runs after every epoch.
         verbose: show a tqdm progress bar per epoch on stderr (loss and accuracy live).
         history: a History to continue (its epochs are kept), else a new one.
+        jit: capture the training step on its first calls and replay its kernels after
+            (``tinygrad_jp.jit``): the same numbers, bit for bit, with less Python per step.
+            A step jit cannot replay (Dropout's random numbers, hooks) warns once and runs
+            eagerly. With an optimizer not from ``nn.optim`` (its update is not a kernel jit
+            sees) every step runs eagerly. False: every step eager.
 
     Returns:
         History with "loss", "accuracy" (when the outputs are class scores) and, with
@@ -331,12 +339,13 @@ def fit(
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     loader = _as_loader(data, batch_size, shuffle, rng, "fit")
     history = History() if history is None else history
+    step = _training_step(model, loss, optimizer, jit)
     start = history.epochs
     for epoch in range(start + 1, start + epochs + 1):
         bar = _progress_bar(loader, epoch, start + epochs) if verbose else None
         began = time.perf_counter()
         with _mode(model, training=True):
-            values = _train_epoch(model, loss, optimizer, loader, bar)
+            values = _train_epoch(step, loader, bar)
         seconds = time.perf_counter() - began
         if validation is not None:
             scores = evaluate(model, loss, validation, batch_size=max(batch_size, 1000))
@@ -350,18 +359,30 @@ def fit(
     return history
 
 
-def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
+def _training_step(model: Any, loss_fn: LossFn, optimizer: Any, jit: bool
+                   ) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """step(xb, tb) -> (loss, out): forward, backward and update of one batch; jitted or not."""
+
+    def step(xb: Tensor, tb: Tensor) -> tuple[Tensor, Tensor]:
+        out = model(xb)
+        loss = loss_fn(out, tb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss, out
+
+    # jit sees an update only inside an nn.optim optimizer: any other one runs eagerly.
+    return jit_step(step) if jit and isinstance(optimizer, Optimizer) else step
+
+
+def _train_epoch(step: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]], loader: Batches,
                  bar: Any) -> dict[str, float]:
     """One pass over the loader; returns the epoch's mean loss (and accuracy)."""
     tally = _Tally()
     next_refresh = time.perf_counter() + _REFRESH_SECONDS
     done = 0
     for xb, tb in loader:
-        out = model(Tensor.from_numpy(xb))  # a view of the batch, not a copy
-        loss = loss_fn(out, Tensor.from_numpy(tb))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        loss, out = step(Tensor.from_numpy(xb), Tensor.from_numpy(tb))  # views, not copies
         value = loss.item()
         if not math.isfinite(value):
             raise FloatingPointError(

@@ -113,6 +113,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"folder holding the data files (default: ${ENV_VAR}, else ~/.cache/tinygrad_jp)")
     add("--no-download", action="store_true", help="never download; use what is on disk")
     add("--quiet", action="store_true", help="no progress bar")
+    add("--no-jit", dest="jit", action="store_false",
+        help="run every step eagerly (by default the step is captured on its first calls "
+             "and replayed: tinygrad_jp.jit, the same numbers bit for bit, faster)")
 
 
 # ---------------------------------------------------------------------------
@@ -228,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         history = fit(model, nn.CrossEntropyLoss(), optimizer, (x_train, t_train),
                       epochs=args.epochs, batch_size=args.batch_size,
                       validation=(x_test, t_test), seed=args.seed, scheduler=scheduler,
-                      verbose=not args.quiet)
+                      verbose=not args.quiet, jit=args.jit)
     except FloatingPointError as err:
         print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
         return 1
