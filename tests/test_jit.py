@@ -4,6 +4,10 @@ Bit-identical here is the right test (not a tolerance): a replay runs the same N
 the same numbers in the same order as the eager step it is compared with, on the same machine.
 """
 
+import importlib.util
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -328,3 +332,15 @@ def test_train_cli_no_jit_gives_the_same_run(tmp_path):
     w_jit, w_eager = load(tmp_path / "jit" / "weights.npz"), load(tmp_path / "eager" /
                                                                   "weights.npz")
     assert all(np.array_equal(w_jit[k], w_eager[k]) for k in w_eager)
+
+
+def test_the_example_trains_eager_and_jit_to_the_same_weights(capsys):
+    path = Path(__file__).resolve().parent.parent / "examples" / "jit_step.py"
+    spec = importlib.util.spec_from_file_location("example_jit_step", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--tiny"]) == 0
+    out = capsys.readouterr().out
+    eager, jitted = (float(v) for v in re.search(r"loss eager (\S+)  jit (\S+)", out).groups())
+    assert eager == jitted
+    assert "identical, bit for bit" in out and "Adam update" in out and "SigmoidSlope" in out
