@@ -344,3 +344,16 @@ def test_the_example_trains_eager_and_jit_to_the_same_weights(capsys):
     eager, jitted = (float(v) for v in re.search(r"loss eager (\S+)  jit (\S+)", out).groups())
     assert eager == jitted
     assert "identical, bit for bit" in out and "Adam update" in out and "SigmoidSlope" in out
+
+
+def test_forward_hooks_are_refused():
+    seen = []
+
+    def body(model, opt, x, t):
+        if not model.layers[0]._forward_hooks:
+            model.layers[0].register_forward_hook(lambda module, inputs, out: seen.append(out))
+        return plain(model, opt, x, t)
+
+    refused(body, "forward hook")
+    # 5 eager steps, 5 jitted ones (refused, so eager) and the strict call: the hook ran in all
+    assert len(seen) == 5 + 5 + 1
