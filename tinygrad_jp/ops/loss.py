@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import constant
+from .elementwise import Mask, constant, mask
 from .shape import Reshape
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -81,9 +81,10 @@ class SoftmaxCrossEntropy(Function):
         # With create_graph the softmax must be in the graph; otherwise the saved one is equal.
         recorded = is_grad_enabled()
         gx = gt = None
-        if self.needs_input_grad[0]:
-            p = logits.softmax(axis=1) if recorded else constant(probs)
-            gx = (p - self._as_rows(target, probs)) * scale
+        if self.needs_input_grad[0] and recorded:
+            gx = (logits.softmax(axis=1) - self._as_rows(target, probs)) * scale
+        elif self.needs_input_grad[0]:  # the common case, in one op
+            gx = mask(SoftmaxMinusTarget, constant(probs), target, scale)
         if self.needs_input_grad[1]:  # rows as a differentiable input: rare, not optimised
             gt = -logits.log_softmax(axis=1) * scale
         return gx, gt
@@ -100,6 +101,22 @@ class SoftmaxCrossEntropy(Function):
         if target.dtype.kind not in "iu":
             return target
         return OneHot.apply(target, classes=probs.shape[1], dtype=probs.dtype)
+
+
+class SoftmaxMinusTarget(Mask):
+    """(softmax - t) · scale for labels (N,) or rows (N, C) t: the loss's gradient in one op
+    with one new array, when the backward is not recorded (so no gradient of its own)."""
+
+    def forward(self, probs: np.ndarray, t: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        if t.dtype.kind in "iu":  # p - onehot, without making the one-hot rows
+            rows = probs.copy()
+            rows[np.arange(len(probs)), t] -= 1
+        else:
+            rows = probs - t
+        if np.result_type(rows, scale) != rows.dtype:
+            return rows * scale
+        rows *= scale
+        return rows
 
 
 def _check_labels(labels: np.ndarray, classes: int) -> None:
