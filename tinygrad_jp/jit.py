@@ -103,6 +103,7 @@ class _Tape:
         self.kernels: list[tuple] = []
         self.externals: list[tuple[Tensor, np.ndarray]] = []
         self.slots = 0
+        self.made: list[Any] = []  # per slot, the array a kernel made in this call
         self.shapes: list[str] = []  # per kernel, its output's shape and dtype (for describe)
         self.problems: list[str] = []
         self.outputs: Any = None
@@ -133,9 +134,9 @@ class _Tape:
 
     def _slot(self, array: Any) -> int:
         slot, self.slots = self.slots, self.slots + 1
+        self.made.append(array)  # also holds it: no other array can take its id
         if array is not None:
             self.sources[id(array)] = ("slot", slot)
-            self.keep.append(array)
         return slot
 
     def record(self, fn: autograd.Function, inputs: tuple[Tensor, ...], attrs: dict,
@@ -265,18 +266,29 @@ class _Replay:
         self.n_in = n_in
         self.template: list[Any] = [None] * (n_in + n_ext + tape.slots)
         self.live: list[tuple[int, Tensor]] = []
+        constants = set()
         for j, (kind, value) in enumerate(externals):
             if kind == "live":
                 self.live.append((n_in + j, value))
             else:
                 self.template[n_in + j] = value
+                constants.add(n_in + j)
         # Per kernel: (call, take, one input?, output buffer, saved buffers, Function). The
         # loop in __call__ is the whole cost of a replay besides NumPy's: C-level helpers
         # (itemgetter, partial) keep it to well under a microsecond a kernel.
         self.program = []
         self.reads: list[tuple[int, ...]] = []
-        for kind, owner, sources, extra, slot, saved in tape.kernels:
+        self.names: list[str] = []
+        self.shapes: list[str] = []
+        for k, (kind, owner, sources, extra, slot, saved) in enumerate(tape.kernels):
             ins = tuple(map(at, sources))
+            outs = [(None, slot), *saved]
+            if kind == "op" and constants.issuperset(ins):
+                # Constants in, constants out (1/N from N): computed once, at the capture.
+                for _, s in outs:
+                    self.template[at(("slot", s))] = tape.made[s]
+                    constants.add(at(("slot", s)))
+                continue
             if kind == "op":
                 call = functools.partial(owner.forward, **extra) if extra else owner.forward
             else:
@@ -285,14 +297,17 @@ class _Replay:
                                  at(("slot", slot)),
                                  tuple((j, at(("slot", s))) for j, s in saved), owner))
             self.reads.append(ins)
+            self.names.append(_name(tape.kernels[k]))
+            self.shapes.append(tape.shapes[k])
         self.grads = [(t, None if s is None else at(s)) for t, s in tape.grads]
         self.outputs = _indexed(tape.outputs, at)
-        live = {i for i, _ in self.live}
-        self.labels = [f"in{i}" for i in range(n_in)] + [
-            f"{'p' if n_in + j in live else 'c'}{j}" for j in range(n_ext)] + [
-            f"t{k}" for k in range(tape.slots)]
-        self.names = [_name(kernel) for kernel in tape.kernels]
-        self.shapes = tape.shapes
+        kinds = ["in"] * n_in + ["c" if i in constants else "p" if i < n_in + n_ext else "t"
+                                 for i in range(n_in, len(self.template))]
+        counts: dict[str, int] = {}
+        self.labels = []  # in0 in1 ..., p0 p1 ..., c0 ..., t0 ...: each kind numbered apart
+        for kind in kinds:
+            self.labels.append(f"{kind}{counts.get(kind, 0)}")
+            counts[kind] = counts.get(kind, 0) + 1
 
     def describe(self) -> list[str]:
         lines = []
