@@ -357,3 +357,18 @@ def test_forward_hooks_are_refused():
     refused(body, "forward hook")
     # 5 eager steps, 5 jitted ones (refused, so eager) and the strict call: the hook ran in all
     assert len(seen) == 5 + 5 + 1
+
+
+def test_other_arguments_are_part_of_the_key_and_must_be_hashable():
+    calls = []
+
+    def scaled(x, factor):
+        calls.append(factor)
+        return x * factor
+
+    step = jit(scaled, strict=True)
+    x = Tensor([1.0, 2.0])
+    assert step(x, 2.0).tolist() == [2.0, 4.0] and step(x, 3.0).tolist() == [3.0, 6.0]
+    assert calls == [2.0, 3.0]  # two keys, each captured (eagerly) once so far
+    with pytest.raises(JitError, match="hashable"):
+        step(x, [1.0])

@@ -368,11 +368,6 @@ def _signature(args: tuple, kwargs: dict) -> tuple[tuple, list[np.ndarray]]:
             arrays.append(array)
         else:
             key.append(value)
-    try:
-        hash(tuple(key))
-    except TypeError:
-        raise JitError("jit: arguments other than Tensors and ndarrays are part of the cache "
-                       "key and must be hashable") from None
     return tuple(key), arrays
 
 
@@ -399,7 +394,11 @@ class jit:
         if self.fallback is not None:
             return self.fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
-        entry = self._cache.get(key)
+        try:
+            entry = self._cache.get(key)
+        except TypeError:
+            raise JitError("jit: arguments other than Tensors and ndarrays are part of the "
+                           "cache key and must be hashable") from None
         if isinstance(entry, _Replay):
             return entry(arrays)
         if autograd.capture is not None:
