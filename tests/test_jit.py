@@ -4,6 +4,7 @@ Bit-identical here is the right test (not a tolerance): a replay runs the same N
 the same numbers in the same order as the eager step it is compared with, on the same machine.
 """
 
+import functools
 import importlib.util
 import re
 from pathlib import Path
@@ -372,3 +373,36 @@ def test_other_arguments_are_part_of_the_key_and_must_be_hashable():
     assert calls == [2.0, 3.0]  # two keys, each captured (eagerly) once so far
     with pytest.raises(JitError, match="hashable"):
         step(x, [1.0])
+
+
+def test_one_array_passed_as_two_arguments_is_a_program_of_its_own():
+    step = jit(lambda a, b: a * 2 + b, strict=True)
+    x, y = (Tensor.from_numpy(np.array([1.0, 2.0]) + k) for k in (0, 10))
+    for k in range(3):  # captured and replayed with the same tensor twice ...
+        z = Tensor.from_numpy(np.array([1.0, 2.0]) + k)
+        assert step(z, z).tolist() == (z.data * 3).tolist()
+    for _ in range(3):  # ... which must not stand for two different ones
+        assert step(x, y).tolist() == (x.data * 2 + y.data).tolist()
+
+
+def test_changing_an_input_or_an_intermediate_in_place_is_refused():
+    def halve_input(model, opt, x, t):
+        x.data *= 0.5  # raw NumPy on the batch: a replay would not do it
+        return plain(model, opt, x, t)
+
+    def zero_a_row(model, opt, x, t):
+        out = model(x)
+        out.data[0] = 0.0  # raw NumPy on a kernel's output
+        loss = nn.CrossEntropyLoss()(out, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    for body in (halve_input, zero_a_row):
+        model, opt, _ = make_step()
+        step = jit(functools.partial(body, model, opt))
+        with pytest.warns(JitWarning, match="in place"):
+            for x, t in batches(4):
+                step(x, t)
+        assert step.fallback is not None

@@ -108,11 +108,16 @@ class _Tape:
         self.problems: list[str] = []
         self.outputs: Any = None
         self.grads: list[tuple[Tensor, Source | None]] = []
-        # The tensors the previous call read from outside (parameters ...): their arrays at
-        # this call's start, and copies of their values, to see changes no kernel made.
+        # The second call watches for changes no kernel made: the tensors the first call
+        # read from outside (parameters ...) with their arrays at the start, and copies of
+        # those, of the inputs and of what each kernel makes, compared at the end.
         self.watched = {} if previous is None else {id(t): (t, t.data)
                                                     for t, _ in previous.externals}
-        self.copies = {id(a): (a, a.copy()) for _, a in self.watched.values()}
+        self.copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.strict = previous is not None
+        if self.strict:
+            for a in (*inputs, *(a for _, a in self.watched.values())):
+                self._watch(a)
 
     # ----- called by the engine while the step runs ----------------------------------------
     def unsupported(self, reason: str) -> None:
@@ -137,7 +142,13 @@ class _Tape:
         self.made.append(array)  # also holds it: no other array can take its id
         if array is not None:
             self.sources[id(array)] = ("slot", slot)
+            if self.strict and array.base is None:  # a view is checked through its base
+                self._watch(array)  # (a view of a parameter changes with it)
         return slot
+
+    def _watch(self, array: np.ndarray) -> None:
+        """Copy ``array`` to check at the end that only kernels changed it."""
+        self.copies[id(array)] = (array, array.copy())
 
     def record(self, fn: autograd.Function, inputs: tuple[Tensor, ...], attrs: dict,
                out: np.ndarray) -> None:
@@ -354,8 +365,8 @@ def _rebuild(structure: Any, bufs: list) -> Any:
 
 
 def _signature(args: tuple, kwargs: dict) -> tuple[tuple, list[np.ndarray]]:
-    """The cache key (shapes and dtypes of array arguments, other arguments as they are) and
-    the arrays of the array arguments, in order."""
+    """The cache key (shapes and dtypes of array arguments, which of them are the same array,
+    other arguments as they are) and the arrays of the array arguments, in order."""
     key: list[Any] = [tuple(kwargs)]
     arrays = []
     for n, value in enumerate((*args, *kwargs.values())):
@@ -368,6 +379,9 @@ def _signature(args: tuple, kwargs: dict) -> tuple[tuple, list[np.ndarray]]:
             arrays.append(array)
         else:
             key.append(value)
+    ids = [id(a) for a in arrays]
+    if len(set(ids)) < len(ids):  # one array passed twice: a program of its own
+        key.append(tuple(map(ids.index, ids)))
     return tuple(key), arrays
 
 
