@@ -18,8 +18,9 @@ order, the *tape*, is the whole step. For each input signature (the shapes and d
 array arguments, the values of the others) a call is:
 
 1. the first call: eager, recording a tape;
-2. the second call: eager, recording a second tape while watching the arrays of the tensors
-   the first one read (the parameters) for changes no kernel made. The two tapes must
+2. the second call: eager, recording a second tape while watching the inputs, the arrays
+   the first call read from outside (the parameters) and every kernel's output for changes
+   no kernel made (copies compared at the end). The two tapes must
    agree kernel by kernel, and every array the step did not compute must be either the same
    tensor's array both times (a parameter: read live at each replay) or equal in value both
    times (a constant: the backward's seed 1.0, a Python number made an array);
@@ -34,12 +35,15 @@ then on (the results stay exact, only slower), or a ``JitError`` with ``strict=T
 - Python that reads values inside the step: ``.item()``, ``float(t)``, ``bool(t)``,
   ``.numpy()``, ``.tolist()``, ``np.asarray(t)`` (branching on them, logging them);
 - random numbers (``Dropout`` in training mode, ``Tensor.rand``): a replay would reuse them;
-- gradient hooks (``register_hook``) and ``retain_grad()``;
+- gradient hooks (``register_hook``), ``retain_grad()`` and forward hooks of modules;
 - two capture calls that ran different kernels (Python branching on values or on a counter);
 - an array computed outside the kernels that differs between the calls (raw NumPy in the
   step, ``Tensor(x)`` copying an input, a gradient left from the previous step because
   ``zero_grad()`` is not called);
-- a tensor's array changed in place or replaced outside the kernels (``w.data -= ...``).
+- an array changed in place or replaced outside the kernels (``w.data -= ...``).
+
+Kernels that read only constants (1/N from N) run once, at the capture. Each new input
+signature (the last, smaller batch of an epoch) is captured again.
 
 Not seen, as with ``torch.jit.trace``: Python that reads ``tensor.data`` directly and
 branches on it the same way in both capture calls. When the two capture calls get the same
