@@ -120,7 +120,11 @@ class SoftmaxMinusTarget(Mask):
 
 
 def _check_labels(labels: np.ndarray, classes: int) -> None:
-    if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+    # Read as unsigned, a negative label is huge: one pass over the labels finds both kinds.
+    unsigned = labels
+    if labels.dtype.kind == "i":
+        unsigned = labels.view(labels.dtype.str.replace("i", "u"))
+    if len(labels) and unsigned.max() >= classes:
         bad = labels[(labels < 0) | (labels >= classes)][0]
         raise ValueError(f"softmax_cross_entropy: label {bad} is out of range for {classes} "
                          f"classes (labels must be 0..{classes - 1})")
