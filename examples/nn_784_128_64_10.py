@@ -29,7 +29,7 @@ def main(tiny: bool = False) -> float:
     loss_fn = nn.CrossEntropyLoss()
     optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
 
-    for x, t in DataLoader(x_train, t_train, batch_size=32, seed=0):
+    for x, t in DataLoader(x_train, t_train, batch_size=32, shuffle=True, seed=0):
         loss = loss_fn(model(x), t)
         optimizer.zero_grad()
         loss.backward()

@@ -574,7 +574,7 @@ def test_batches_cover_every_sample_once():
     x, t = xt()
     seen = []
     sizes = []
-    for xb, tb in batches(x, t, batch_size=5, seed=0):
+    for xb, tb in batches(x, t, batch_size=5, shuffle=True, seed=0):
         np.testing.assert_array_equal(tb, xb[:, 0] * 10)  # x and t stay paired
         seen.extend(xb[:, 0].tolist())
         sizes.append(len(xb))
@@ -591,9 +591,9 @@ def test_batches_without_shuffle_keep_order():
 
 def test_batches_seeded_reproducible():
     x, t = xt()
-    first = [tb.tolist() for _, tb in batches(x, t, 4, seed=7)]
-    again = [tb.tolist() for _, tb in batches(x, t, 4, seed=7)]
-    other = [tb.tolist() for _, tb in batches(x, t, 4, seed=8)]
+    first = [tb.tolist() for _, tb in batches(x, t, 4, shuffle=True, seed=7)]
+    again = [tb.tolist() for _, tb in batches(x, t, 4, shuffle=True, seed=7)]
+    other = [tb.tolist() for _, tb in batches(x, t, 4, shuffle=True, seed=8)]
     assert first == again and first != other
 
 
@@ -619,14 +619,14 @@ def test_bad_batch_size(make, size, error):
 
 def test_dataloader_epochs():
     x, t = xt()
-    loader = DataLoader(x, t, batch_size=5, seed=3)
+    loader = DataLoader(x, t, batch_size=5, shuffle=True, seed=3)
     assert len(loader) == 5
     epochs = [[tb.tolist() for _, tb in loader] for _ in range(3)]
     for epoch in epochs:
         assert len(epoch) == 5
         assert sorted(v for b in epoch for v in b) == list(range(0, 230, 10))
     assert epochs[0] != epochs[1] and epochs[1] != epochs[2]
-    twin = DataLoader(x, t, batch_size=5, seed=3)
+    twin = DataLoader(x, t, batch_size=5, shuffle=True, seed=3)
     assert [[[tb.tolist() for _, tb in twin] for _ in range(3)]][0] == epochs
 
 

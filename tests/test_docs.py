@@ -95,6 +95,16 @@ def test_pages_show_the_numbers_their_code_produced(site: Path) -> None:
             assert "Traceback" not in page_text(site, page.stem), page.name
 
 
+def test_check_page_shows_the_report_and_the_hints_its_code_produced(site: Path) -> None:
+    text = page_text(site, "12-check-your-backprop")
+    assert "result: all equal" in text and "z2    8x3" in text
+    for hint in ("W2: your gradient is the transpose", "W1: your gradient is 8 times",
+                 "b2: your gradient is 2 times", "z2: your gradient is the negative",
+                 "b1: no gradient for 'b1' in hand", "np.cumsum is not supported on a Tensor"):
+        assert hint in text, hint
+    assert "$ tinygrad-jp check examples/check_my_backprop.py" in text
+
+
 def test_graph_pictures_are_drawn_by_the_build(site: Path) -> None:
     svg = site / "images" / "generated" / "nielsen_backward.svg"
     assert svg.is_file()

@@ -15,7 +15,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TESTED_ELSEWHERE = {"draw_graphs.py", "nn_784_128_64_10.py",  # test_viz, test_nn_layers
                     "jit_step.py"}  # test_jit
 TESTED_HERE = {"neuron_step.py", "activations_learning_rates.py", "leaky_relu_adam_mnist.py",
-               "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py"}
+               "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py",
+               "check_my_backprop.py"}
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +120,20 @@ def test_train_mnist_writes_the_run(capsys, tmp_path):
     assert re.search(r"test accuracy 0\.\d{4} after 1 epochs", out)
     assert {p.name for p in (tmp_path / "run").iterdir()} == {
         "weights.npz", "history.json", "curves.png"}
+
+
+def test_check_my_backprop_passes_and_each_mistake_is_named(capsys):
+    out = run("check_my_backprop", capsys)
+    assert "result: all equal" in out and "FAIL" not in out
+    hints = {"sum": "W2: your gradient is 10 times autodiff's: the batch size N = 10",
+             "transpose": "W1: your gradient is the transpose",
+             "sign": "z2: your gradient is the negative", "bias": "b1: your gradient keeps the "
+                                                                "batch axis"}
+    for mistake, hint in hints.items():
+        assert example("check_my_backprop").main(["--mistake", mistake]) == 1
+        out = capsys.readouterr().out
+        assert hint in out and out.count("FAIL") == 1
+    sys.modules.pop("example_check_my_backprop", None)
 
 
 @pytest.mark.parametrize(("argv", "printed"), [(["neuron_step.py"], "Y = 4 * 3 + 5 = 17"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_jp import JitError, JitWarning, Tensor, jit, manual_seed, nn
+from tinygrad_jp import JitError, JitWarning, Tensor, jit, manual_seed, nn, no_grad
 
 OPTIMIZERS = {
     "sgd": lambda ps: nn.optim.SGD(ps, lr=0.1),
@@ -406,3 +406,33 @@ def test_changing_an_input_or_an_intermediate_in_place_is_refused():
             for x, t in batches(4):
                 step(x, t)
         assert step.fallback is not None
+
+
+def test_a_replay_is_seen_by_the_in_place_checks_like_eager():
+    model, _, step = make_step()
+    step = jit(step, strict=True)
+    data = list(batches(4))
+    for x, t in data[:3]:
+        step(x, t)
+    assert step.kernels()
+    stale = nn.CrossEntropyLoss()(model(data[0][0]), data[0][1])  # a graph on today's weights
+    step(*data[3])  # a replay: the optimizer's updates change the weights in place
+    with pytest.raises(RuntimeError, match="changed in place"):
+        stale.backward()
+    with pytest.raises(RuntimeError, match="in-place change of a gradient"):
+        model.layers[0].weight.grad *= 0.5
+    with pytest.warns(JitWarning, match="in place"):  # by hand, inside a step: refused
+        manual = jit(lambda x, t: manual_update(model, x, t))
+        for x, t in batches(3):
+            manual(x, t)
+
+
+def manual_update(model, x, t):
+    loss = nn.CrossEntropyLoss()(model(x), t)
+    for p in model.parameters():
+        p.grad = None
+    loss.backward()
+    with no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    return loss

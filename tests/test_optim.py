@@ -275,7 +275,7 @@ def test_step_lr_divides_every_step_size_epochs() -> None:
     lrs = [opt.lr]
     for _ in range(5):
         scheduler.step()
-        lrs.append(scheduler.get_last_lr())
+        lrs.append(scheduler.get_last_lr()[0])
     assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
 
 

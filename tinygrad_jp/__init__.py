@@ -15,6 +15,7 @@ from .random import manual_seed
 from . import nn
 from .io import load, save
 from .compare import compare_gradients
+from .check import check_backprop, keep
 from .jit import JitError, JitWarning, jit
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "JitError",
     "JitWarning",
     "Tensor",
+    "check_backprop",
     "compare_gradients",
     "concatenate",
     "enable_grad",
@@ -30,6 +32,7 @@ __all__ = [
     "gradgradcheck",
     "is_grad_enabled",
     "jit",
+    "keep",
     "load",
     "manual_seed",
     "nn",

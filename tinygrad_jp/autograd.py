@@ -42,6 +42,12 @@ _next_seq = itertools.count(1).__next__  # numbers the outputs of recorded ops, 
 # each op's forward (here), each optimizer update (nn/optim.py); None the rest of the time.
 capture: Any = None
 
+# In-place writes, for backward's check (PyTorch's version counter, kept off the hot path):
+# the memory an in-place op wrote -> when (on the _next_seq clock). An op made at time s whose
+# input or output memory was written after s would read changed values in its backward.
+_written_at: dict[int, int] = {}
+_last_write = 0  # the newest time in _written_at: backward checks nothing older than this
+
 
 def is_grad_enabled() -> bool:
     """True when new ops are recorded for differentiation."""
@@ -69,20 +75,31 @@ class set_grad_enabled(contextlib.ContextDecorator):
         _grad_enabled = self._previous.pop()
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` on a function.
+class _GradModeDecorator(set_grad_enabled):
+    """``@no_grad`` works as ``@no_grad()`` does: called with a function, decorate it."""
 
-    Use it for evaluation and for optimizer updates, where no gradient is wanted.
+    def __new__(cls, func: Callable | None = None) -> Any:
+        if func is None:
+            return super().__new__(cls)
+        return cls()(func)
+
+
+class no_grad(_GradModeDecorator):
+    """Record nothing inside: ``with no_grad(): ...``, or ``@no_grad`` / ``@no_grad()`` on a
+    function.
+
+    Use it for evaluation and for updates by hand (``with no_grad(): w -= lr * w.grad``),
+    where no gradient is wanted.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, func: Callable | None = None) -> None:
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
-    """Record ops again inside a ``no_grad`` block."""
+class enable_grad(_GradModeDecorator):
+    """Record ops again inside a ``no_grad`` block (``with`` or as a decorator)."""
 
-    def __init__(self) -> None:
+    def __init__(self, func: Callable | None = None) -> None:
         super().__init__(True)
 
 
@@ -153,6 +170,48 @@ class Function:
         return out
 
 
+# ----- in-place writes (the version check) -------------------------------------------------
+def note_inplace_write(array: np.ndarray) -> None:
+    """Record that ``array``'s memory was just changed in place (by ``x += ...``, ``x[i] = v``
+    or an optimizer step), so that a backward that would read the new values refuses."""
+    global _last_write
+    owner = array if array.base is None else _memory_owner(array)
+    key = id(owner)
+    if key not in _written_at:  # forget it with the array: a later array may reuse its id
+        weakref.finalize(owner, _written_at.pop, key, None)
+    _last_write = _written_at[key] = _next_seq()
+
+
+def _memory_owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory (itself, or the base of a view): views share it."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _check_unchanged(fn: Function, output: Tensor) -> None:
+    """Raise if an input or the output of ``fn`` was written in place after ``fn`` ran: its
+    backward would read the new values and compute a wrong gradient."""
+    if fn.released:
+        return  # _propagate names that problem
+    for what, t in (*((f"input {i}", x) for i, x in enumerate(fn.inputs)), ("output", output)):
+        if _written_at.get(id(_memory_owner(t.data)), 0) > output._seq:
+            raise RuntimeError(
+                f"backward: {fn.name}'s {what} (shape {t.shape}) was changed in place (by "
+                f"x += ..., x[i] = v or an optimizer step) after {fn.name} used it, so its "
+                f"gradient would be computed from the new values; change it after backward(), "
+                f"or write x = x + ... (a new tensor) instead of x += ..."
+            )
+
+
+def _refuse_integer(where: str, t: Tensor) -> None:
+    raise TypeError(
+        f"backward: {where} is {t.dtype} and requires grad; only floating-point tensors have "
+        f"gradients (was requires_grad set by attribute on an integer tensor?); make it with "
+        f"dtype=np.float32 or use t.astype(np.float32)"
+    )
+
+
 def backward_order(root: Tensor) -> list[Tensor]:
     """The tensors that need grad and that ``root`` depends on, in the order reverse mode
     visits them: newest first.
@@ -177,6 +236,8 @@ def backward_order(root: Tensor) -> list[Tensor]:
 
 
 def _initial_grad(root: Tensor, grad: Tensor | np.ndarray | float | None) -> Tensor:
+    if root.dtype.kind != "f":
+        _refuse_integer("the output", root)
     if grad is None:
         if root.size != 1:
             raise RuntimeError(
@@ -238,8 +299,11 @@ def run_backward(
                     found[i] = g
             elif fn is None or tensor._retains_grad:
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
+                tensor.grad._is_grad = True  # may be shared: in-place operators refuse it
             if fn is None:
                 continue
+            if _last_write > tensor._seq:  # something was written in place after fn ran
+                _check_unchanged(fn, tensor)
             _propagate(fn, g, grads, retain_graph)
     return found if inputs is not None else None
 
@@ -261,6 +325,8 @@ def _propagate(fn: Function, g: Tensor, grads: dict[int, Tensor], retain_graph: 
         if ig.data.shape != parent.data.shape:
             ig = ig.sum_to(parent.data.shape)
         if ig.data.dtype != parent.data.dtype:
+            if parent.data.dtype.kind != "f":
+                _refuse_integer(f"{fn.name}'s input (shape {parent.shape})", parent)
             ig = ig.astype(parent.data.dtype)
         key = id(parent)
         grads[key] = ig if key not in grads else grads[key] + ig

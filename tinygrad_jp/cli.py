@@ -1,4 +1,4 @@
-"""The ``tinygrad-jp`` command (also ``python -m tinygrad_jp``): train, compare, graph.
+"""The ``tinygrad-jp`` command (also ``python -m tinygrad_jp``): train, compare, graph, check.
 
 Each subcommand lives beside the feature it drives and exposes two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; this file wires them together and holds
@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "train": ("tinygrad_jp.train_cli", "train a network on MNIST (or Fashion-MNIST)"),
     "compare": ("tinygrad_jp.compare", "hand-derived backprop vs autodiff, layer by layer"),
     "graph": ("tinygrad_jp.viz", "draw the forward/backward graph of a seed network"),
+    "check": ("tinygrad_jp.check_cli", "check your own backprop (a .py file) against autodiff"),
 }
 
 

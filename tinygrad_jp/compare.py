@@ -9,10 +9,12 @@
     >>> table.passed
     True
 
-The reference network (``tinygrad_jp.reference``, plain NumPy, backprop by hand) is rebuilt
-with ``tinygrad_jp.nn`` in float64, its weights copied in, and the same batch is run
-through both. δ^l = ∂C/∂z^l is read from autodiff with ``retain_grad()`` on each Linear
-layer's output z^l, and every parameter gradient from ``.grad``.
+A thin user of ``check_backprop``: the reference network (``tinygrad_jp.reference``, plain
+NumPy, backprop by hand) gives the hand side, its ``trace_backprop`` in rows; its ``spec``
+(``reference/specs.py``) gives the autodiff side, ``seeds.seed_cost`` in float64 with the
+reference's weights. δ^l = ∂C/∂z^l is the gradient of the kept z^l; every parameter is named
+as in ``nn.MLP`` (layers.0.weight, ...). A new network plugs in with a spec and a reference
+class whose ``spec`` returns it (and, for the command, an entry in ``REFERENCES``).
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from typing import Any
 import numpy as np
 
 from . import nn
+from ._table import html_table, text_table
+from .check import BackpropRow, check_backprop, compare_arrays, kept_values
 from .cli import parse_sizes
 from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
 from .reference._data import as_one_hot
+from .reference.specs import SEEDS, SeedSpec
+from .seeds import seed_cost
 from .tensor import Tensor
 
 ReferenceNetwork = NielsenNetwork | HansenNetwork | RaschkaMLP | LeakyReluAdamNetwork
@@ -45,8 +51,14 @@ class ComparisonRow:
     hand_norm: float  # Frobenius norm of the hand-derived array
     autodiff_norm: float
     max_abs_diff: float
-    max_rel_diff: float  # max |hand - autodiff| / max |hand|
+    max_rel_diff: float  # max |hand - autodiff| / max |autodiff|
     passed: bool
+    hint: str | None = None  # what the difference looks like, when the row fails
+
+    @classmethod
+    def of(cls, quantity: str, formula: str, row: BackpropRow) -> ComparisonRow:
+        return cls(quantity, formula, row.shape, row.hand_norm or 0.0, row.autodiff_norm,
+                   row.max_abs_diff, row.max_rel_diff, row.passed, row.hint)
 
 
 @dataclass
@@ -73,35 +85,33 @@ class GradientComparison:
                  f"{r.autodiff_norm:.12g}", f"{r.max_abs_diff:.2e}", f"{r.max_rel_diff:.2e}",
                  "ok" if r.passed else "FAIL") for r in self.rows]
 
-    def _footer(self) -> str:
+    def _footer(self) -> list[str]:
         verdict = "all equal" if self.passed else "MISMATCH"
-        return (f"values: Frobenius norm of each array; rel = max|hand - autodiff| / max|hand|"
-                f"\nresult: {verdict}, max rel diff {self.max_rel_diff:.2e} "
-                f"(ok if rel <= {self.rtol:g})")
+        return [*(f"{r.quantity}: {r.hint}" for r in self.rows if r.hint),
+                "values: Frobenius norm of each array; rel = max|hand - autodiff| / "
+                "max|autodiff|", f"result: {verdict}, max rel diff {self.max_rel_diff:.2e} "
+                f"(ok if rel <= {self.rtol:g})"]
 
     def to_text(self) -> str:
         """Aligned plain text: names on the left, numbers on the right."""
-        table = [self.HEADER, *self._cells()]
-        widths = [max(len(row[i]) for row in table) for i in range(len(self.HEADER))]
-
-        def line(cells: Sequence[str]) -> str:
-            return "  ".join(c.ljust(w) if i < 3 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-        rule = "-" * len(line(self.HEADER))
-        body = [line(cells) for cells in table[1:]]
-        return "\n".join([self.title, rule, line(self.HEADER), rule, *body, rule,
-                          self._footer()])
+        return text_table(self.HEADER, self._cells(), 3, self.title, self._footer())
 
     __str__ = to_text
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADER)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-            for cells in self._cells())
-        return (f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr>"
-                f"</thead><tbody>{body}</tbody></table><p>{html.escape(self._footer())}</p>")
+        footer = "<br>".join(map(html.escape, self._footer()))
+        return (f"<p><b>{html.escape(self.title)}</b></p>{html_table(self.HEADER, self._cells())}"
+                f"<p>{footer}</p>")
+
+
+def spec_of(reference: Any) -> SeedSpec:
+    """The description of a reference network (its ``spec``); TypeError for anything else."""
+    spec = getattr(reference, "spec", None)
+    if not isinstance(spec, SeedSpec):
+        raise TypeError(f"compare_gradients: unknown reference network "
+                        f"{type(reference).__name__}; use one of tinygrad_jp.reference's "
+                        f"(a network whose .spec describes it)")
+    return spec
 
 
 @dataclass
@@ -111,27 +121,21 @@ class Equivalent:
     model: nn.MLP
     loss: nn.Module
     final: nn.Module  # model output -> a^L: softmax when the model outputs logits for a fused loss
-    cost: str  # the cost C both sides differentiate, for the title
+    cost: str  # the cost C both sides differentiate
 
 
 def equivalent_model(reference: ReferenceNetwork) -> Equivalent:
-    """The nn (float64) network computing the same C as ``reference``, weights copied."""
-    if isinstance(reference, (NielsenNetwork, RaschkaMLP)):
-        sizes = reference.sizes
-        eq = Equivalent(nn.MLP(sizes, "sigmoid", "sigmoid", dtype=np.float64),
-                        nn.MSELoss("sum", half=True), nn.Identity(), "C = 1/2 sum ||y - a^L||^2")
-    elif isinstance(reference, HansenNetwork):
-        model = nn.MLP(reference.sizes, reference.activation, bias=reference.bias,
-                       dtype=np.float64)
-        eq = Equivalent(model, nn.CrossEntropyLoss("sum"), nn.Softmax(),
-                        "C = -sum y log softmax(z^L)")
-    elif isinstance(reference, LeakyReluAdamNetwork):
-        model = nn.MLP(reference.sizes, nn.LeakyReLU(reference.slope), dtype=np.float64)
-        eq = Equivalent(model, nn.CrossEntropyLoss("mean"), nn.Softmax(),
-                        "C = -(1/N) sum y log softmax(z^L)")
+    """The nn (float64) twin of ``reference``, computing the same C, weights copied: to go on
+    training the nn way from the same start. Built from the reference's spec."""
+    spec = spec_of(reference)
+    activation = nn.LeakyReLU(spec.slope) if spec.activation == "leaky_relu" else spec.activation
+    if spec.cost == "half_sse":
+        model = nn.MLP(spec.sizes, activation, activation, bias=spec.bias, dtype=np.float64)
+        eq = Equivalent(model, nn.MSELoss("sum", half=True), nn.Identity(), spec.formula)
     else:
-        raise TypeError(f"compare_gradients: unknown reference network "
-                        f"{type(reference).__name__}; use one of tinygrad_jp.reference's")
+        model = nn.MLP(spec.sizes, activation, bias=spec.bias, dtype=np.float64)
+        reduction = "sum" if spec.cost == "ce_sum" else "mean"
+        eq = Equivalent(model, nn.CrossEntropyLoss(reduction), nn.Softmax(), spec.formula)
     eq.model.load_state_dict(_linear_state(reference, reference.params))
     return eq
 
@@ -149,36 +153,12 @@ def _linear_state(reference: ReferenceNetwork, arrays: dict[str, np.ndarray]
 
 @dataclass
 class Pass:
-    """z^l, a^l, δ^l (rows) and parameter gradients of one forward + backward."""
+    """z^l, a^l, δ^l (rows) and parameter gradients of one hand-derived forward + backward."""
 
     zs: list[np.ndarray]
     activations: list[np.ndarray]
     deltas: list[np.ndarray]
     grads: dict[str, np.ndarray]
-
-
-def autodiff_pass(eq: Equivalent, x: np.ndarray, target: np.ndarray) -> Pass:
-    """Run the nn model with a forward hook on every Linear that keeps z^l and a^{l-1}."""
-    zs: list[Tensor] = []
-    inputs: list[Tensor] = []
-
-    def record(layer: nn.Module, args: tuple, z: Tensor) -> None:
-        inputs.append(args[0])
-        zs.append(z.retain_grad())  # δ^l = ∂C/∂z^l is kept on z^l after backward
-
-    handles = [layer.register_forward_hook(record) for layer in eq.model.layers]
-    try:
-        eq.model.zero_grad()
-        out = eq.model(Tensor(x, dtype=np.float64))
-    finally:
-        for handle in handles:
-            handle.remove()
-    eq.loss(out, target).backward()
-    a_last = eq.final(out)
-    return Pass(zs=[z.data for z in zs],
-                activations=[a.data for a in [*inputs, a_last]],
-                deltas=[z.grad.data for z in zs],
-                grads={name: p.grad.data for name, p in eq.model.named_parameters()})
 
 
 def hand_pass(reference: ReferenceNetwork, x: np.ndarray, target: np.ndarray) -> Pass:
@@ -194,16 +174,14 @@ def hand_pass(reference: ReferenceNetwork, x: np.ndarray, target: np.ndarray) ->
                 deltas=rows(result.deltas), grads=_linear_state(reference, result.grads))
 
 
-def _row(quantity: str, formula: str, hand: np.ndarray, auto: np.ndarray,
-         rtol: float) -> ComparisonRow:
-    if hand.shape != auto.shape:
-        raise ValueError(f"compare_gradients: {quantity} has shape {hand.shape} by hand and "
-                         f"{auto.shape} by autodiff")
-    diff = float(np.max(np.abs(hand - auto), initial=0.0))
-    scale = float(np.max(np.abs(hand), initial=0.0))
-    rel = diff / scale if scale else (0.0 if diff == 0 else float("inf"))
-    return ComparisonRow(quantity, formula, hand.shape, float(np.linalg.norm(hand)),
-                         float(np.linalg.norm(auto)), diff, rel, rel <= rtol)
+def spec_loss(spec: SeedSpec) -> Any:
+    """``forward(params, x, target)`` for check_backprop: ``seed_cost`` with the parameters
+    named as in nn.MLP (layers.0.weight, layers.0.bias, ...)."""
+    def forward(params: dict[str, Tensor], x: np.ndarray, target: np.ndarray) -> Tensor:
+        layers = [(params[f"layers.{i}.weight"], params.get(f"layers.{i}.bias"))
+                  for i in range(len(spec.sizes) - 1)]
+        return seed_cost(spec, layers, Tensor(x), Tensor(target))
+    return forward
 
 
 def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: float = 1e-9,
@@ -212,40 +190,48 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
 
     Args:
         reference: a network from ``tinygrad_jp.reference`` (Nielsen, Hansen, Raschka,
-            Leaky ReLU + Adam); it is not changed.
+            Leaky ReLU + Adam), or any network with their interface and a ``spec``; it is
+            not changed.
         x: inputs as rows (N, n_in), for every network (Nielsen's columns are handled).
         y: integer labels (N,) or one-hot rows (N, n_out).
-        rtol: a row passes if max|hand - autodiff| / max|hand| <= rtol.
+        rtol: a row passes if max|hand - autodiff| / max|autodiff| <= rtol.
         forward: also compare every z^l and a^l.
     """
+    spec = spec_of(reference)
     x = np.asarray(x, dtype=np.float64)
-    eq = equivalent_model(reference)
-    target = as_one_hot(y, eq.model.sizes[-1])
-    hand, auto = hand_pass(reference, x, target), autodiff_pass(eq, x, target)
+    target = as_one_hot(y, spec.sizes[-1]).astype(np.float64)
+    hand = hand_pass(reference, x, target)
+    params, loss = _linear_state(reference, reference.params), spec_loss(spec)
     n = len(hand.zs)
-    table = GradientComparison(f"{type(reference).__name__} {eq.model.sizes}, batch {len(x)}, "
-                               f"{eq.cost}: hand-derived backprop vs autodiff", rtol=rtol)
+    table = GradientComparison(f"{type(reference).__name__} {list(spec.sizes)}, batch "
+                               f"{len(x)}, {spec.formula}: hand-derived backprop vs autodiff",
+                               rtol=rtol)
     if forward:
+        values = kept_values(loss, params, x, target)
         for l in range(1, n + 1):
-            table.rows.append(_row(f"z^{l}", "forward", hand.zs[l - 1], auto.zs[l - 1], rtol))
-            table.rows.append(_row(f"a^{l}", "forward", hand.activations[l],
-                                   auto.activations[l], rtol))
+            for name, mine in ((f"z^{l}", hand.zs[l - 1]), (f"a^{l}", hand.activations[l])):
+                row = compare_arrays(name, mine, values[name], rtol)
+                table.rows.append(ComparisonRow.of(name, "forward", row))
+    deltas = {f"z^{l}": delta for l, delta in enumerate(hand.deltas, start=1)}
+    report = check_backprop(loss, params, {**hand.grads, **deltas}, x, target, rtol=rtol,
+                            numerical=False)
+    rows = {row.name: row for row in report.rows}
     for l in range(1, n + 1):
-        table.rows.append(_row(f"δ^{l}", "BP1" if l == n else "BP2", hand.deltas[l - 1],
-                               auto.deltas[l - 1], rtol))
-    for name, grad in hand.grads.items():
-        formula = "BP4" if name.endswith("weight") else "BP3"
-        table.rows.append(_row(name, formula, grad, auto.grads[name], rtol))
+        table.rows.append(ComparisonRow.of(f"δ^{l}", "BP1" if l == n else "BP2",
+                                           rows[f"z^{l}"]))
+    for name in hand.grads:
+        table.rows.append(ComparisonRow.of(name, "BP4" if name.endswith("weight") else "BP3",
+                                           rows[name]))
     return table
 
 
 # ----- the console command ------------------------------------------------------------------
-DEFAULT_SIZES = {"nielsen": [784, 30, 10], "hansen": [784, 128, 64, 10],
-                 "raschka": [784, 100, 10], "leaky-adam": [784, 100, 10]}
+REFERENCES = {"nielsen": NielsenNetwork, "hansen": HansenNetwork, "raschka": RaschkaMLP,
+              "leaky-adam": LeakyReluAdamNetwork}  # --net -> the class; its spec: SEEDS[net]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--net", choices=sorted(DEFAULT_SIZES), default="nielsen",
+    parser.add_argument("--net", choices=sorted(REFERENCES), default="nielsen",
                         help="which seed network to compare (default: nielsen)")
     parser.add_argument("--sizes", type=parse_sizes, help="layer widths, input first, e.g. "
                         "784,30,10 (default: the seed's)")
@@ -263,9 +249,7 @@ def build_reference(net: str, sizes: Sequence[int], seed: int) -> ReferenceNetwo
         if len(sizes) != 3:
             raise ValueError(f"--net raschka has one hidden layer: give 3 sizes, got {sizes}")
         return RaschkaMLP(*sizes, rng=seed)
-    table = {"nielsen": NielsenNetwork, "hansen": HansenNetwork,
-             "leaky-adam": LeakyReluAdamNetwork}
-    return table[net](sizes, rng=seed)
+    return REFERENCES[net](sizes, rng=seed)
 
 
 def batch_data(sizes: Sequence[int], batch: int, seed: int, data: str
@@ -283,7 +267,7 @@ def batch_data(sizes: Sequence[int], batch: int, seed: int, data: str
 def run(args: argparse.Namespace) -> int:
     """Print the table; exit code 0 if every row passed, 1 otherwise, 2 for bad arguments."""
     try:
-        sizes = args.sizes or DEFAULT_SIZES[args.net]
+        sizes = args.sizes or list(SEEDS[args.net].sizes)
         if args.batch < 1:
             raise ValueError(f"--batch must be >= 1, got {args.batch}")
         reference = build_reference(args.net, sizes, args.seed)

@@ -344,12 +344,21 @@ class _Replay:
                 for j, i in saved:
                     bufs[i] = fn.saved[j]
         for tensor, i in self.grads:
-            tensor.grad = None if i is None else Tensor._wrap(bufs[i])
+            tensor.grad = None if i is None else _as_grad(bufs[i])
         return _rebuild(self.outputs, bufs)
 
 
 def _update(optimizer: Any, i: int, param: np.ndarray, grad: np.ndarray) -> None:
+    """An update kernel, as ``Optimizer.step`` runs it (the state and lr read now)."""
     optimizer._update(param, grad, optimizer.state[i])
+    autograd.note_inplace_write(param)  # a backward through an older graph must refuse
+
+
+def _as_grad(array: np.ndarray) -> Tensor:
+    """A ``.grad`` as backward stores it (marked: in-place operators refuse a gradient)."""
+    grad = Tensor._wrap(array)
+    grad._is_grad = True
+    return grad
 
 
 def _indexed(structure: Any, at: Callable[[Source], int]) -> Any:

@@ -8,8 +8,10 @@ controls and picture (backward, requires_grad_, detach, retain_grad, register_ho
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -48,6 +50,66 @@ def _shape_arg(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+# ----- PyTorch habits: spellings that must fail loudly, not mean something else ---------------
+# Our names and meanings are NumPy's (axis, keepdims, transpose(*axes), max gives values).
+# docs/13-from-numpy-and-pytorch.md lists every difference; these name ours where PyTorch's
+# spelling would otherwise fail obscurely.
+_PYTORCH_KEYWORDS = {"dim": "axis=", "keepdim": "keepdims=", "unbiased": "ddof= (ddof=1 is "
+                     "unbiased; the default ddof=0 is NumPy's)", "correction": "ddof="}
+
+
+def numpy_keywords(func: Callable) -> Callable:
+    """Make ``func`` name NumPy's keyword when given PyTorch's (``dim=`` -> ``axis=``)."""
+    @functools.wraps(func)
+    def with_numpy_keywords(*args: Any, **kwargs: Any) -> Any:
+        try:  # looked at only when the call fails: the common path pays one frame
+            return func(*args, **kwargs)
+        except TypeError:
+            used = [k for k in kwargs if k in _PYTORCH_KEYWORDS]
+            if not used:
+                raise
+            raise TypeError(f"{func.__name__}: {', '.join(k + '=' for k in used)} is PyTorch's "
+                            f"spelling; here the keywords are NumPy's: "
+                            f"{', '.join(_PYTORCH_KEYWORDS[k] for k in used)}") from None
+    return with_numpy_keywords
+
+
+class _Size(int):
+    """``Tensor.size``: NumPy's element count, an int; calling it (PyTorch's ``x.size()``)
+    names the spelling meant."""
+
+    def __call__(self, *axis: int) -> NoReturn:
+        raise TypeError("x.size is NumPy's number of elements (an int, not a method); for "
+                        "PyTorch's x.size() write x.shape, for x.size(0) write x.shape[0]")
+
+
+# PyTorch names that have a NumPy spelling here: calling them raises, naming it (they are
+# methods, not a __getattr__: that hook would slow every attribute access of every tensor).
+_PYTORCH_NAMES = {
+    "numel": "x.size (the number of elements)",
+    "nelement": "x.size (the number of elements)",
+    "dim": "x.ndim",
+    "t": "x.T",
+    "mm": "x @ y",
+    "bmm": "x @ y",
+    "expand": "x.broadcast_to(shape)",
+    "contiguous": "nothing: reshape copies when it must",
+    "float": "x.astype(np.float32)",
+    "double": "x.astype(np.float64)",
+    "long": "x.astype(np.int64)",
+    "to": "x.astype(dtype); tinygrad_jp computes with NumPy on the CPU: there is no device",
+    "cpu": "nothing: tinygrad_jp computes with NumPy on the CPU",
+    "cuda": "nothing: tinygrad_jp computes with NumPy on the CPU",
+    "zero_": "with no_grad(): x[...] = 0  (for a gradient: w.grad = None, as zero_grad does)",
+    "fill_": "with no_grad(): x[...] = value",
+    "copy_": "with no_grad(): x[...] = y",
+    "add_": "with no_grad(): x += y",
+    "sub_": "with no_grad(): x -= y",
+    "mul_": "with no_grad(): x *= y",
+    "div_": "with no_grad(): x /= y",
+}
+
+
 class Tensor:
     """An array with an optional gradient.
 
@@ -59,8 +121,14 @@ class Tensor:
     ``creator`` (the Function that made it, None for a leaf).
     """
 
-    # NumPy must hand ``array * tensor`` over to Tensor.__rmul__ instead of looping itself.
-    __array_ufunc__ = None
+    # NumPy hands ufuncs (np.exp(t), and ``array * tensor``) and functions (np.dot, np.sum)
+    # called with a Tensor to these two hooks (NEP 13, NEP 18): they run as ops, so a forward
+    # written in plain NumPy stays in the graph. The supported list is in ops/numpy_api.py.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return numpy_api.array_function(func, types, args, kwargs)
 
     # Class-level defaults keep creating a tensor cheap: _wrap only has to set ``data``.
     grad: Tensor | None = None
@@ -70,6 +138,7 @@ class Tensor:
     _hooks: list[Callable] | None = None
     _retains_grad: bool = False
     _seq: int = 0  # when an op made it (autograd.backward_order); 0 for leaves
+    _is_grad: bool = False  # backward stored it as a .grad (see _check_inplace)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -104,7 +173,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return self.data.size
+        """The number of elements (NumPy's ``size``; PyTorch's ``x.size()`` is ``x.shape``)."""
+        return _Size(self.data.size)
 
     @property
     def dtype(self) -> np.dtype:
@@ -133,7 +203,8 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         _note_read("np.asarray(tensor)")
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype)
+        return array.copy() if copy and array is self.data else array  # np.array(t) copies
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -150,7 +221,19 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool() of a tensor of shape {self.shape} is ambiguous (it has "
+                             f"{self.data.size} elements); use x.any() or x.all()")
         return bool(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats like its number: ``f"{loss:.4f}"``."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"format: only a 0-d tensor takes a format spec like {spec!r}, this "
+                            f"one has shape {self.shape}; format x.item() or x.numpy()")
+        return str(self)
 
     __hash__ = object.__hash__
 
@@ -345,6 +428,94 @@ class Tensor:
         return Tensor._wrap(_as_array(other, None) if isinstance(other, (list, tuple))
                             else np.asarray(other))
 
+    # ----- in-place operators: change this tensor's array, keep the object --------------------
+    # ``w -= lr * w.grad`` must update the very Parameter the model and its optimizer hold, not
+    # bind the name to a new tensor. Allowed under no_grad() and on tensors outside any graph;
+    # refused where the graph could not follow (_check_inplace). Each write is stamped, so a
+    # backward that would read the changed values refuses (autograd.note_inplace_write).
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace("+=", np.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace("-=", np.subtract, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace("*=", np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace("/=", np.true_divide, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._inplace("**=", np.power, other)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        raise TypeError("@=: there is no in-place matrix product (the result may have another "
+                        "shape); write x = x @ m for a new tensor")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value``, in place, allowed where ``+=`` is (see ``_check_inplace``)."""
+        self._check_inplace("x[i] = v", value)
+        try:
+            self._own_array()[shape_ops.as_index(index)] = self._operand(value).data
+        except (IndexError, ValueError, TypeError) as e:
+            raise self._inplace_failed("x[i] = v", e) from None
+        autograd.note_inplace_write(self.data)
+
+    def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        self._check_inplace(op, other)
+        try:
+            ufunc(self.data, self._operand(other).data, out=self._own_array(), casting="same_kind")
+        except (ValueError, TypeError) as e:
+            raise self._inplace_failed(op, e) from None
+        autograd.note_inplace_write(self.data)
+        return self
+
+    def _own_array(self) -> np.ndarray:
+        """The array to write into: a reduction's NumPy scalar becomes a 0-d array first."""
+        if not isinstance(self.data, np.ndarray):
+            self.data = np.array(self.data)
+        return self.data
+
+    def _check_inplace(self, op: str, value: Any) -> None:
+        """Refuse an in-place change of a gradient, and, while grad is recorded, one the graph
+        could not follow."""
+        if self._is_grad:
+            raise RuntimeError(
+                f"{op}: in-place change of a gradient: backward may give one gradient to several "
+                f"tensors (a + b gives both the same), so it would change theirs too; write "
+                f"w.grad = w.grad * 0.5 (a new tensor), or w.grad = None to reset (zero_grad)")
+        if not autograd.is_grad_enabled():
+            return
+        target, what = self, op
+        if self.creator is not None and self.creator.name == "GetItem":
+            target = self.creator.inputs[0]  # x[i] += v: Python reads x[i] first, then adds
+            what = f"x[i] {op}"
+        if target.requires_grad and target.creator is None:
+            raise RuntimeError(
+                f"{what}: in-place change of a leaf tensor that requires grad (a Parameter, or "
+                f"made with requires_grad=True) while grad is recorded; for an update by hand "
+                f"wrap it in no_grad(): with no_grad(): w -= lr * w.grad (or w[i] = v)")
+        if target.requires_grad:
+            raise RuntimeError(
+                f"{what}: in-place change of a tensor made by {target.creator.name} inside a "
+                f"recorded graph is not supported (its backward may need the old values); "
+                f"make a new tensor instead (y = y + v, or for x[i] = v a mask: "
+                f"y = y * keep + v * (1 - keep)), or use detach() if no gradient should flow")
+        if isinstance(value, Tensor) and value.requires_grad:
+            raise RuntimeError(
+                f"{op}: the value requires grad but this tensor does not, so the result would "
+                f"be cut from the graph; write x = x + y (a new tensor, in the graph)")
+
+    def _inplace_failed(self, op: str, error: Exception) -> Exception:
+        """NumPy's error, naming the operator and this tensor; the alternative when read-only."""
+        if not self.data.flags.writeable:
+            reason = ("its array is read-only (a DataLoader batch or a broadcast view), so "
+                      "it cannot be changed; make a new tensor, e.g. x = x / 255")
+        else:
+            reason = str(error)
+        kind = type(error) if type(error) in (IndexError, ValueError) else TypeError
+        return kind(f"{op} on a tensor of shape {self.shape} ({self.dtype}): {reason}")
+
     # Comparisons are not differentiable: they give boolean tensors.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor._wrap(self.data == self._operand(other).data)
@@ -427,28 +598,35 @@ class Tensor:
         return matmul.linear(self, weight, bias)
 
     # ----- reductions (ops/reduce.py) ---------------------------------------------------------
+    @numpy_keywords
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return reduce.Sum.apply(self, axis=reduce.axes(axis, self.ndim, "sum"), keepdims=keepdims)
 
+    @numpy_keywords
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return reduce.Mean.apply(self, axis=reduce.axes(axis, self.ndim, "mean"),
                                  keepdims=keepdims)
 
+    @numpy_keywords
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Maximum; on ties the gradient is split evenly among the tied elements."""
         return reduce.Max.apply(self, axis=reduce.axes(axis, self.ndim, "max"), keepdims=keepdims)
 
+    @numpy_keywords
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Minimum; on ties the gradient is split evenly among the tied elements."""
         return reduce.Min.apply(self, axis=reduce.axes(axis, self.ndim, "min"), keepdims=keepdims)
 
+    @numpy_keywords
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return reduce.LogSumExp.apply(self, axis=reduce.axes(axis, self.ndim, "logsumexp"),
                                       keepdims=keepdims)
 
+    @numpy_keywords
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return reduce.var(self, axis, keepdims, ddof)
 
+    @numpy_keywords
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return self.var(axis, keepdims, ddof).sqrt()
 
@@ -456,10 +634,12 @@ class Tensor:
         """Sum broadcast axes away so the result has ``shape`` (the adjoint of broadcast_to)."""
         return reduce.SumTo.apply(self, shape=tuple(shape))
 
+    @numpy_keywords
     def argmax(self, axis: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
         return Tensor._wrap(np.argmax(self.data, axis=axis))
 
+    @numpy_keywords
     def argmin(self, axis: int | None = None) -> Tensor:
         return Tensor._wrap(np.argmin(self.data, axis=axis))
 
@@ -468,7 +648,15 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape_ops.target_shape(self, _shape_arg(shape)))
 
     def transpose(self, *axes: Shape) -> Tensor:
-        return shape_ops.Transpose.apply(self, axes=shape_ops.permutation(self, _shape_arg(axes)))
+        """NumPy's: ``axes`` is the new order of all axes (none: reversed). PyTorch's
+        ``transpose(0, 1)`` (a swap) is ``swapaxes(0, 1)`` or ``.T`` here."""
+        order = shape_ops.permutation(self, _shape_arg(axes))
+        if len(axes) == 2 and order == (0, 1):  # transpose(0, 1) on 2-d: PyTorch's swap?
+            warnings.warn("transpose(0, 1) of a 2-d tensor keeps both axes in place (NumPy's "
+                          "transpose lists the new order of all axes); to swap them, as "
+                          "PyTorch's transpose(0, 1) does, write x.T or x.swapaxes(0, 1)",
+                          stacklevel=2)
+        return shape_ops.Transpose.apply(self, axes=order)
 
     @property
     def T(self) -> Tensor:
@@ -479,9 +667,11 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape_ops.flattened_shape(self, start_dim,
                                                                              end_dim))
 
+    @numpy_keywords
     def squeeze(self, axis: Axis = None) -> Tensor:
         return shape_ops.Reshape.apply(self, shape=shape_ops.squeezed_shape(self, axis))
 
+    @numpy_keywords
     def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
         return shape_ops.Reshape.apply(self, shape=shape_ops.expanded_shape(self, axis))
 
@@ -509,10 +699,12 @@ class Tensor:
         (flat on both sides, undefined at the jump), which is why learning needs sigmoid."""
         return activation.Step.apply(self, threshold=threshold)
 
+    @numpy_keywords
     def softmax(self, axis: int = -1) -> Tensor:
         return activation.Softmax.apply(self, axis=activation.one_axis(axis, self.ndim,
                                                                        "softmax"))
 
+    @numpy_keywords
     def log_softmax(self, axis: int = -1) -> Tensor:
         return activation.LogSoftmax.apply(self, axis=activation.one_axis(axis, self.ndim,
                                                                           "log_softmax"))
@@ -526,8 +718,62 @@ class Tensor:
         """Mean squared error; ``reduction`` is "mean", "sum" or "none"."""
         return loss.mse_loss(self, target, reduction)
 
+    # ----- NumPy tests and PyTorch's aliases (docs/13-from-numpy-and-pytorch.md) ---------------
+    @numpy_keywords
+    def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """True where any element along ``axis`` is nonzero (a boolean tensor, no gradient)."""
+        return Tensor._wrap(np.any(self.data, axis=axis, keepdims=keepdims))
+
+    @numpy_keywords
+    def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """True where every element along ``axis`` is nonzero (a boolean tensor, no gradient)."""
+        return Tensor._wrap(np.all(self.data, axis=axis, keepdims=keepdims))
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Exchange two axes (NumPy's swapaxes; PyTorch's transpose(dim0, dim1))."""
+        order = list(range(self.ndim))
+        for a in (axis1, axis2):
+            if not -self.ndim <= a < self.ndim:
+                raise ValueError(f"swapaxes: axis {a} is out of range for shape {self.shape}")
+        order[axis1], order[axis2] = order[axis2], order[axis1]
+        return shape_ops.Transpose.apply(self, axes=tuple(order))
+
+    def permute(self, *axes: Shape) -> Tensor:
+        """PyTorch's name for ``transpose(*axes)``: the new order of all axes."""
+        return shape_ops.Transpose.apply(self, axes=shape_ops.permutation(self, _shape_arg(axes)))
+
+    def view(self, *shape: Shape) -> Tensor:
+        """PyTorch's name for ``reshape``."""
+        return self.reshape(*shape)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """PyTorch's name for ``expand_dims``."""
+        return self.expand_dims(axis)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """PyTorch's name for ``clip(low, high)``."""
+        return self.clip(min, max)
+
+    def copy(self) -> Tensor:
+        """A copy of the data, in the graph (the gradient flows back to this tensor)."""
+        return self.astype(self.dtype)
+
+    clone = copy  # PyTorch's name
+
+
+def _pytorch_spelling(name: str, ours: str) -> Callable:
+    def refuse(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"x.{name}() is PyTorch's spelling; here write {ours}")
+
+    refuse.__name__ = refuse.__qualname__ = name
+    refuse.__doc__ = f"PyTorch's ``{name}``: raises, naming ours ({ours})."
+    return refuse
+
+
+for _name, _ours in _PYTORCH_NAMES.items():
+    setattr(Tensor, _name, _pytorch_spelling(_name, _ours))
 
 # The ops import Tensor, so they are imported after it is defined.
 from . import autograd  # noqa: E402
-from .ops import activation, elementwise, loss, matmul, reduce  # noqa: E402
+from .ops import activation, elementwise, loss, matmul, numpy_api, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

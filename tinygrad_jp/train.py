@@ -35,6 +35,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .datasets import DataLoader
+from .datasets.loader import as_pair
 from .io import write_atomically
 from .jit import jit as jit_step
 from .nn.optim import Optimizer
@@ -332,6 +333,7 @@ def fit(
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    data, validation = as_pair(data, "fit: data"), as_pair(validation, "fit: validation")
     rng = None
     if seed is not None:
         manual_seed(seed)

@@ -30,18 +30,19 @@ import itertools
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import graphviz
 import numpy as np
 
-from . import nn
+from . import nn, seeds
 from .autograd import Function, backward_order
 from .cli import parse_sizes
 from .io import write_atomically
 from .random import manual_seed
+from .reference.specs import ALIASES, SEEDS, lookup
+from .seeds import named
 from .tensor import Tensor
 
 __all__ = [
@@ -448,47 +449,7 @@ def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: A
 
 
 # ----- the seed networks, for the CLI and the examples --------------------------------------
-@dataclass(frozen=True)
-class SeedNet:
-    """How a seed tutorial's network is built: widths, activation, cost, names."""
-
-    sizes: tuple[int, ...]
-    activation: str = "sigmoid"   # hidden layers: "sigmoid" or "leaky_relu"
-    cost: str = "ce_mean"         # "ce_mean", "ce_sum", "half_sse" (1/2 sum (a - y)^2)
-    biases: bool = True
-    layers: tuple[str, ...] = ()  # layer suffixes (W_h, W_out), default 1, 2, ...
-    cost_name: str = "C"
-    target_first: bool = False    # (y - a) instead of (a - y), as the seed writes it
-
-
-NETS = {
-    "mlp": SeedNet((784, 128, 64, 10)),
-    "nielsen": SeedNet((784, 30, 10), cost="half_sse"),
-    "hansen": SeedNet((784, 128, 64, 10), cost="ce_sum", biases=False),
-    "raschka": SeedNet((784, 100, 10), cost="half_sse", layers=("_h", "_out"), cost_name="J",
-                       target_first=True),
-    "leaky": SeedNet((784, 100, 10), activation="leaky_relu"),
-}
-
-
-def _activate(z: Tensor, activation: str) -> Tensor:
-    return z.leaky_relu(0.01) if activation == "leaky_relu" else z.sigmoid()
-
-
-def _named(tensor: Tensor, name: str) -> Tensor:
-    tensor.name = name
-    return tensor
-
-
-def _seed_cost(z: Tensor, labels: np.ndarray, spec: SeedNet, layer: str) -> Tensor:
-    """The seed's cost of the last pre-activation ``z``."""
-    if spec.cost == "half_sse":  # 1/2 sum ||a - y||^2, the output layer activated too
-        a = _named(_activate(z, spec.activation), f"a{layer}")
-        y = _named(Tensor._wrap(np.eye(z.shape[1], dtype=z.dtype)[labels]), "y (one-hot)")
-        diff = y - a if spec.target_first else a - y
-        return (diff ** 2).sum() * 0.5
-    y = _named(Tensor._wrap(labels), "y (labels)")
-    return z.softmax_cross_entropy(y, reduction="sum" if spec.cost == "ce_sum" else "mean")
+NETS = SEEDS  # the networks `seed_network` and `tinygrad-jp graph` build (reference/specs.py)
 
 
 def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: int = 32,
@@ -497,33 +458,38 @@ def seed_network(net: str = "mlp", sizes: Sequence[int] | None = None, batch: in
 
     ``net``: "mlp" (sigmoid, softmax cross-entropy), "nielsen" (sigmoid, quadratic cost),
     "hansen" (no biases, sigmoid, summed cross-entropy), "raschka" (sigmoid, 1/2 SSE),
-    "leaky" (Leaky ReLU, cross-entropy). Built from plain Tensors named x, W1, b1, z1, a1,
-    ..., C (Raschka: W_h, W_out, J), so it needs nothing but the Tensor.
+    "leaky-adam" or "leaky" (Leaky ReLU, cross-entropy): the specs of
+    ``tinygrad_jp.reference.specs``. Built from plain Tensors named x, W1, b1, z1, a1, ...,
+    C (Raschka: W_h, W_out, J) by ``seeds.seed_cost``, so it needs nothing but the Tensor.
     """
-    if net not in NETS:
-        raise ValueError(f"seed_network: unknown net {net!r}; choose from {', '.join(NETS)}")
-    spec = NETS[net]
-    sizes = list(sizes or spec.sizes)
-    names = list(spec.layers if len(spec.layers) == len(sizes) - 1 else range(1, len(sizes)))
+    try:
+        spec = lookup(net).resized(sizes)
+    except ValueError as error:
+        raise ValueError(f"seed_network: {error}") from None
     rng = np.random.default_rng(seed)
-    a = _named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
+    x = named(Tensor._wrap(rng.random((batch, spec.sizes[0]), dtype=np.float32)), "x")
     params: dict[str, Tensor] = {}
-    for i, (layer, (n_in, n_out)) in enumerate(zip(names, itertools.pairwise(sizes)), start=1):
-        w = _named(Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in),
-                          dtype=np.float32, requires_grad=True), f"W{layer}")
-        b = _named(Tensor.zeros(n_out, requires_grad=True), f"b{layer}") if spec.biases else None
+    layers = []
+    for (w_name, b_name), (n_in, n_out) in zip(seeds.layer_names(spec),
+                                               itertools.pairwise(spec.sizes)):
+        w = named(Tensor(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in),
+                          dtype=np.float32, requires_grad=True), w_name)
+        b = named(Tensor.zeros(n_out, requires_grad=True), b_name) if b_name else None
         params.update({t.name: t for t in (w, b) if t is not None})
-        z = _named(a.linear(w, b), f"z{layer}")
-        if i < len(names):  # hidden layers; the cost treats the last z itself
-            a = _named(_activate(z, spec.activation), f"a{layer}")
-    cost = _seed_cost(z, rng.integers(0, sizes[-1], batch), spec, names[-1])
-    return _named(cost, spec.cost_name), params
+        layers.append((w, b))
+    labels = rng.integers(0, spec.sizes[-1], batch)
+    if spec.cost == "half_sse":
+        target = named(Tensor._wrap(np.eye(spec.sizes[-1], dtype=np.float32)[labels]),
+                        "y (one-hot)")
+    else:
+        target = named(Tensor._wrap(labels), "y (labels)")
+    return seeds.seed_cost(spec, layers, x, target), params
 
 
 # ----- `tinygrad-jp graph` ------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``tinygrad-jp graph``."""
-    parser.add_argument("--net", choices=sorted(NETS), default="mlp",
+    parser.add_argument("--net", choices=sorted([*NETS, *ALIASES]), default="mlp",
                         help="which seed network to draw (default: mlp, built with nn.MLP)")
     parser.add_argument("--sizes", type=parse_sizes, default=None, metavar="784,...,10",
                         help="layer widths, input first (default: the net's own)")
@@ -546,9 +512,9 @@ def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
     rng = np.random.default_rng(seed)
     sizes = list(sizes or NETS["mlp"].sizes)
     model = nn.MLP(sizes, activation="sigmoid")
-    x = _named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
-    labels = _named(Tensor._wrap(rng.integers(0, sizes[-1], batch)), "y (labels)")
-    loss = _named(nn.CrossEntropyLoss()(model(x), labels), "loss")
+    x = named(Tensor._wrap(rng.random((batch, sizes[0]), dtype=np.float32)), "x")
+    labels = named(Tensor._wrap(rng.integers(0, sizes[-1], batch)), "y (labels)")
+    loss = named(nn.CrossEntropyLoss()(model(x), labels), "loss")
     return loss, dict(model.named_parameters())
 
 

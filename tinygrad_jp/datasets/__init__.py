@@ -4,7 +4,7 @@
     >>> (x_train, t_train), (x_test, t_test) = load_mnist_sample()
     >>> x_train.shape, t_train.shape, x_test.shape
     ((5000, 784), (5000,), (1000, 784))
-    >>> loader = DataLoader(x_train, t_train, batch_size=100, seed=0)
+    >>> loader = DataLoader(x_train, t_train, batch_size=100, shuffle=True, seed=0)
     >>> len(loader)
     50
 

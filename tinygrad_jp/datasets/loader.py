@@ -9,6 +9,11 @@
            [1., 0., 0.]], dtype=float32)
 
 Nothing here imports the Tensor: a training loop wraps each batch itself.
+
+Batches are read-only: a batch taken in order is a view of the data set (no copy) and a
+shuffled one a copy, and both are marked read-only, so ``xb /= 255`` in a loop raises NumPy's
+"read-only" error instead of rewriting the data set (views) or working only when shuffled
+(copies). Write ``xb = xb / 255``, or normalise the whole data set once before the loop.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from ..random import get_rng
 
 __all__ = ["DataLoader", "batches", "one_hot"]
 
@@ -41,6 +49,39 @@ def _check_pair(func: str, x: ArrayLike, t: ArrayLike) -> tuple[np.ndarray, np.n
     return x, t
 
 
+def as_pair(data: Any, what: str) -> Any:
+    """(x, t) given as arrays or Tensors -> (x, t) as arrays, checked; anything else (a
+    DataLoader, a list of batches, None) as it is.
+
+    A tuple or list of two is taken for (x, t) when either item is an array or a Tensor, so
+    ``(x, labels_list)`` is refused here, naming what it got, not deep inside a training loop.
+    """
+    if not (isinstance(data, (tuple, list)) and len(data) == 2
+            and any(_is_array(a) for a in data)):
+        return data
+    if not all(_is_array(a) for a in data):
+        got = ", ".join(_describe(a) for a in data)
+        raise TypeError(f"{what}: expected (x, t) as NumPy arrays or Tensors, got ({got}); "
+                        f"convert with np.asarray(...)")
+    x, t = _check_pair(what, *data)
+    for name, a in (("x", x), ("t", t)):
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"{what}: {name} must hold numbers, got dtype {a.dtype} "
+                            f"(shape {a.shape})")
+    return x, t
+
+
+def _is_array(a: Any) -> bool:
+    """An ndarray, or anything NumPy converts as an array (a Tensor), but not a list."""
+    return isinstance(a, np.ndarray) or hasattr(a, "__array__")
+
+
+def _describe(a: Any) -> str:
+    if _is_array(a):
+        return f"{type(a).__name__} of shape {np.shape(a)}"
+    return f"{type(a).__name__} of length {len(a)}" if hasattr(a, "__len__") else type(a).__name__
+
+
 def _check_batch_size(func: str, batch_size: int) -> int:
     """Return batch_size if it is a positive integer, else raise naming `func`."""
     # bool is an Integral too, but batch_size=True is surely a mistake.
@@ -59,22 +100,31 @@ def _batch_count(n: int, batch_size: int, drop_last: bool) -> int:
 def _iterate(
     x: np.ndarray, t: np.ndarray, batch_size: int, order: np.ndarray | None, drop_last: bool
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (x[idx], t[idx]) for consecutive slices idx of `order` (None: 0..n-1 as slices)."""
+    """Yield (x[idx], t[idx]) for consecutive slices idx of `order` (None: 0..n-1 as slices),
+    read-only."""
     for b in range(_batch_count(len(x), batch_size, drop_last)):
         start, stop = b * batch_size, (b + 1) * batch_size
         if order is None:
             # Plain slices are views: no copy when nothing is shuffled.
-            yield x[start:stop], t[start:stop]
+            xb, tb = x[start:stop], t[start:stop]
         else:
             idx = order[start:stop]
-            yield x[idx], t[idx]
+            xb, tb = x[idx], t[idx]
+        xb.flags.writeable = tb.flags.writeable = False
+        yield xb, tb
+
+
+def _generator(seed: Seed) -> np.random.Generator:
+    """The generator behind a shuffle: the seed's own, or (None) tinygrad_jp's, which
+    ``manual_seed`` reseeds."""
+    return get_rng() if seed is None else np.random.default_rng(seed)
 
 
 def batches(
     x: ArrayLike,
     t: ArrayLike,
     batch_size: int,
-    shuffle: bool = True,
+    shuffle: bool = False,
     seed: Seed = None,
     drop_last: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -84,17 +134,19 @@ def batches(
         x: inputs, shape (N, ...), e.g. (N, 784) images.
         t: targets, shape (N, ...), e.g. (N,) labels or (N, 10) one-hot rows.
         batch_size: samples per batch (the last batch may be smaller).
-        shuffle: visit the samples in a random order (a new one at each call).
-        seed: int or np.random.Generator for a reproducible order; None for a fresh one.
+        shuffle: visit the samples in a random order (a new one at each call); off by
+            default, as in PyTorch.
+        seed: int or np.random.Generator for the order; None: drawn from the generator that
+            ``tinygrad_jp.manual_seed`` seeds.
         drop_last: skip the last batch when it has fewer than batch_size samples.
 
     Yields:
-        xb of shape (B, ...) and tb of shape (B, ...), with B <= batch_size.
+        xb of shape (B, ...) and tb of shape (B, ...), with B <= batch_size, read-only.
     """
     # Check now, not at the first next(): a generator body would only run lazily.
     x, t = _check_pair("batches", x, t)
     batch_size = _check_batch_size("batches", batch_size)
-    order = np.random.default_rng(seed).permutation(len(x)) if shuffle else None
+    order = _generator(seed).permutation(len(x)) if shuffle else None
     return _iterate(x, t, batch_size, order, drop_last)
 
 
@@ -102,20 +154,24 @@ class DataLoader:
     """A re-iterable source of mini-batches: one `for` loop over it is one epoch.
 
         >>> import numpy as np
-        >>> loader = DataLoader(np.zeros((10, 3)), np.arange(10), batch_size=4, seed=0)
+        >>> loader = DataLoader(np.zeros((10, 3)), np.arange(10), batch_size=4, shuffle=True,
+        ...                     seed=0)
         >>> len(loader), [len(tb) for _, tb in loader]
         (3, [4, 4, 2])
 
-    Each epoch draws a new permutation from the loader's own np.random.Generator, so
-    two loaders built with the same seed yield the same sequence of epochs, while the
-    epochs of one loader differ from each other.
+    As in PyTorch, the order is 0..N-1 unless ``shuffle=True`` (an evaluation loader must
+    keep its predictions in line with its labels). Shuffled, each epoch draws a new
+    permutation: from the loader's own np.random.Generator when a seed is given (two loaders
+    built with the same seed yield the same sequence of epochs), else from the generator
+    that ``tinygrad_jp.manual_seed`` seeds (so a seeded script is reproducible). The batches
+    are read-only (see the module's docstring).
 
     Args:
         x: inputs, shape (N, ...).
         t: targets, shape (N, ...).
         batch_size: samples per batch.
-        shuffle: a new random order at each epoch (False: always 0..N-1).
-        seed: int or np.random.Generator; None for a fresh, unseeded generator.
+        shuffle: a new random order at each epoch (False, the default: always 0..N-1).
+        seed: int or np.random.Generator; None: tinygrad_jp's generator (``manual_seed``).
         drop_last: skip the last batch when it has fewer than batch_size samples.
     """
 
@@ -124,7 +180,7 @@ class DataLoader:
         x: ArrayLike,
         t: ArrayLike,
         batch_size: int = 100,
-        shuffle: bool = True,
+        shuffle: bool = False,
         seed: Seed = None,
         drop_last: bool = False,
     ) -> None:
@@ -132,7 +188,7 @@ class DataLoader:
         self.batch_size = _check_batch_size("DataLoader", batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self._rng = np.random.default_rng(seed)
+        self._rng = None if seed is None else np.random.default_rng(seed)
 
     def __len__(self) -> int:
         """Number of batches in one epoch."""
@@ -140,7 +196,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """One epoch: yields (xb, tb) of shapes (B, ...) and (B, ...)."""
-        order = self._rng.permutation(len(self.x)) if self.shuffle else None
+        order = _generator(self._rng).permutation(len(self.x)) if self.shuffle else None
         return _iterate(self.x, self.t, self.batch_size, order, self.drop_last)
 
     def __repr__(self) -> str:

@@ -18,15 +18,18 @@ from . import init as init_
 from .module import Module, Parameter
 
 
-def as_tensor(x: Any) -> Tensor:
+def as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
     """Layers accept NumPy arrays as well as Tensors (a data batch needs no gradient).
 
     An ndarray is shared, not copied: no layer writes to its input, and copying every batch
-    would cost as much as a small layer's forward pass.
+    would cost as much as a small layer's forward pass. With ``dtype`` (a layer's parameter
+    dtype), input of another dtype is cast to it: a float32 layer given float64 or integer
+    data computes in float32, never silently in float64 (a Tensor that requires grad is cast
+    by the Cast op, so its gradient still flows back in its own dtype).
     """
-    if isinstance(x, Tensor):
-        return x
-    return Tensor.from_numpy(x) if isinstance(x, np.ndarray) else Tensor(x)
+    if not isinstance(x, Tensor):
+        x = Tensor.from_numpy(x) if isinstance(x, np.ndarray) else Tensor(x)
+    return x if dtype is None or x.data.dtype is dtype or x.dtype == dtype else x.astype(dtype)
 
 
 class Linear(Module):
@@ -36,6 +39,10 @@ class Linear(Module):
     = output neuron j) and of Hansen's W1 (128, 784); ``bias`` has shape (out_features,) or
     is None. ``init`` names the initialisation (see ``nn.init.LINEAR_SCHEMES``): "default"
     (PyTorch's U(±1/√in)), "nielsen", "hansen", "xavier", "he".
+
+    Input of another dtype (float64 or integer data for a float32 layer) is cast to the
+    layer's dtype, so the model computes in the dtype it was made with (PyTorch refuses such
+    input; NumPy code makes float64 by default, so refusing would make every NumPy user cast).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -54,7 +61,8 @@ class Linear(Module):
         init_.LINEAR_SCHEMES[init](self.weight, self.bias)
 
     def forward(self, x: Any) -> Tensor:
-        return as_tensor(x).linear(self.weight, self.bias)
+        """x (N, in_features), cast to the weight's dtype if it has another -> (N, out_features)."""
+        return as_tensor(x, self.weight.data.dtype).linear(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..autograd import no_grad
+from ..autograd import no_grad, note_inplace_write
 from ..tensor import Tensor
 from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 
@@ -60,6 +60,7 @@ class Optimizer:
                 self._update(p.data, p.grad.data, state)
             else:  # tinygrad_jp.jit is capturing this step: the update is one of its kernels
                 autograd.capture.update(self, i)
+            note_inplace_write(p.data)  # a backward through an older graph must refuse
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""Element-wise ops: + - * / ** neg exp log sqrt abs sin cos maximum minimum clip cast.
+"""Element-wise ops: + - * / ** neg exp log sqrt abs sin cos maximum minimum clip cast where.
 
 Inputs may broadcast against each other; each backward returns the gradient in the broadcast
 shape and the engine sums it back to each input's shape.
@@ -227,3 +227,21 @@ class Cast(Function):
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         return (g.astype(self.inputs[0].dtype),)
+
+
+class Where(Function):
+    """``np.where(condition, x, y)``: x where the (boolean, constant) condition holds, else y.
+    The gradient goes to the input that was chosen."""
+
+    def forward(self, condition: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        try:
+            return np.where(condition, x, y)
+        except ValueError:
+            raise ValueError(f"where: shapes {condition.shape}, {x.shape} and {y.shape} do not "
+                             f"broadcast") from None
+
+    def backward(self, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
+        chosen = self.inputs[0].data.astype(bool)
+        _, need_x, need_y = self.needs_input_grad
+        return (None, g * constant(chosen.astype(g.dtype)) if need_x else None,
+                g * constant((~chosen).astype(g.dtype)) if need_y else None)

@@ -23,6 +23,11 @@ def axes(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...
         return tuple(range(ndim))
     if type(axis) is int and 0 <= axis < ndim:  # the common case, kept fast
         return (axis,)
+    if not isinstance(axis, (int, np.integer, tuple, list)):
+        other = {"max": "maximum", "min": "minimum"}.get(op)
+        hint = f"; for the element-wise {other} of two tensors write x.{other}(y)" if other else ""
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got "
+                        f"{type(axis).__name__}{hint}")
     requested = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normal = []
     for a in requested:

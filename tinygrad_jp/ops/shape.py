@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, numpy_keywords
 
 
 def target_shape(x: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -37,8 +37,10 @@ def permutation(x: Tensor, axes: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(reversed(range(x.ndim)))
     normal = tuple(a % x.ndim if -x.ndim <= a < x.ndim else -1 for a in axes)
     if sorted(normal) != list(range(x.ndim)):
+        swap = (f"; to swap two axes, as PyTorch's transpose(dim0, dim1) does, write "
+                f"swapaxes({axes[0]}, {axes[1]})" if len(axes) == 2 else "")
         raise ValueError(f"transpose: axes {axes} are not a permutation of a {x.ndim}-d "
-                         f"tensor's axes (shape {x.shape})")
+                         f"tensor's axes (shape {x.shape}){swap}")
     return normal
 
 
@@ -185,6 +187,7 @@ class Stack(Function):
                      for i, need in enumerate(self.needs_input_grad))
 
 
+@numpy_keywords
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, like ``np.concatenate``."""
     if not tensors:
@@ -192,6 +195,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return Concatenate.apply(*[_tensor(t) for t in tensors], axis=axis)
 
 
+@numpy_keywords
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shape tensors along a new axis, like ``np.stack``."""
     if not tensors:

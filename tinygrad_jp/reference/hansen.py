@@ -43,6 +43,7 @@ import numpy as np
 from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import log_softmax, relu, relu_prime, sigmoid, sigmoid_prime, softmax
 from .optimizers import Optimizer, make_optimizer
+from .specs import SEEDS, Described, SeedSpec
 from .trace import Backprop, ForwardTrace
 
 __all__ = ["HansenNetwork"]
@@ -54,7 +55,7 @@ _ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-class HansenNetwork:
+class HansenNetwork(Described):
     """Hansen's ``DeepNeuralNetwork`` with hand-derived backprop, plus the uniform interface.
 
     Args:
@@ -73,11 +74,13 @@ class HansenNetwork:
         "b{l}" (only with bias=True): shape (n_l,), zeros; the nn.Linear bias as is.
     """
 
-    convention = "rows"
+    @property
+    def spec(self) -> SeedSpec:
+        return SEEDS["hansen"].resized(self.sizes, activation=self.activation, bias=self.bias)
 
     def __init__(
         self,
-        sizes: Sequence[int] = (784, 128, 64, 10),
+        sizes: Sequence[int] = SEEDS["hansen"].sizes,
         epochs: int = 10,
         l_rate: float = 0.001,
         activation: str = "sigmoid",

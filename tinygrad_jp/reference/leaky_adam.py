@@ -36,12 +36,13 @@ import numpy as np
 from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import leaky_relu, leaky_relu_prime, log_softmax, softmax
 from .optimizers import Adam
+from .specs import SEEDS, Described, SeedSpec
 from .trace import Backprop, ForwardTrace
 
 __all__ = ["LeakyReluAdamNetwork"]
 
 
-class LeakyReluAdamNetwork:
+class LeakyReluAdamNetwork(Described):
     """Leaky-ReLU MLP with softmax cross-entropy (batch mean) and a hand-written Adam.
 
     Args:
@@ -55,12 +56,14 @@ class LeakyReluAdamNetwork:
         "b{l}": (n_l,), the nn.Linear bias as is.
     """
 
-    convention = "rows"
+    @property
+    def spec(self) -> SeedSpec:
+        return SEEDS["leaky-adam"].resized(self.sizes, slope=self.slope)
 
     def __init__(
         self,
-        sizes: Sequence[int] = (784, 100, 10),
-        slope: float = 0.01,
+        sizes: Sequence[int] = SEEDS["leaky-adam"].sizes,
+        slope: float = SEEDS["leaky-adam"].slope,
         lr: float = 0.001,
         beta1: float = 0.9,
         beta2: float = 0.999,

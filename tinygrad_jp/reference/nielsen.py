@@ -28,6 +28,7 @@ import numpy as np
 
 from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import sigmoid, sigmoid_prime
+from .specs import SEEDS, Described, SeedSpec
 from .trace import Backprop, ForwardTrace
 
 __all__ = ["NielsenNetwork"]
@@ -35,7 +36,7 @@ __all__ = ["NielsenNetwork"]
 Pair = tuple[np.ndarray, np.ndarray]
 
 
-class NielsenNetwork:
+class NielsenNetwork(Described):
     """Nielsen's ``Network(sizes)`` with hand-derived backprop, plus the uniform interface.
 
     Args:
@@ -58,7 +59,9 @@ class NielsenNetwork:
     by all reference networks and returns a :class:`Backprop`.
     """
 
-    convention = "columns"
+    @property
+    def spec(self) -> SeedSpec:
+        return SEEDS["nielsen"].resized(self.sizes)
 
     def __init__(self, sizes: Sequence[int], rng: Seed = None) -> None:
         gen = as_rng(rng)

@@ -31,12 +31,13 @@ import numpy as np
 
 from ._data import Seed, as_one_hot, as_rng, batch_slices, fraction_correct
 from ._functions import sigmoid
+from .specs import SEEDS, Described, SeedSpec
 from .trace import Backprop, ForwardTrace
 
 __all__ = ["RaschkaMLP"]
 
 
-class RaschkaMLP:
+class RaschkaMLP(Described):
     """One-hidden-layer MLP in the row convention with bias units; hand-derived backprop.
 
     Args:
@@ -57,13 +58,15 @@ class RaschkaMLP:
     ``backprop`` differentiates J = 1/2 Σ_i Σ_k (y_ik - a_ik)^2 (summed, no 1/n).
     """
 
-    convention = "rows"
+    @property
+    def spec(self) -> SeedSpec:
+        return SEEDS["raschka"].resized(self.sizes)
 
     def __init__(
         self,
-        n_features: int = 784,
-        n_hidden: int = 100,
-        n_output: int = 10,
+        n_features: int = SEEDS["raschka"].sizes[0],
+        n_hidden: int = SEEDS["raschka"].sizes[1],
+        n_output: int = SEEDS["raschka"].sizes[2],
         eta: float = 0.01,
         rng: Seed = None,
         init_scale: float = 0.1,
