@@ -436,3 +436,23 @@ def manual_update(model, x, t):
         for p in model.parameters():
             p -= 0.1 * p.grad
     return loss
+
+
+def test_comparisons_and_numpy_functions_inside_a_step_are_kernels_too():
+    def body(model, opt, x, t):
+        out = model(x)
+        out = np.where(out > 0, out, out * 0.1) + np.sign(out) * 0.01 + abs(out).clip(0, 1)
+        loss = nn.CrossEntropyLoss()(out, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    eager_model, eager_opt, _ = make_step("momentum")
+    jit_model, jit_opt, _ = make_step("momentum")
+    step = jit(functools.partial(body, jit_model, jit_opt), strict=True)
+    for x, t in batches(30):
+        assert body(eager_model, eager_opt, x, t).item() == step(x, t).item()
+    assert_same_state(eager_model, jit_model)
+    text = "\n".join(step.kernels())
+    assert "Ufunc" in text and "Where" in text and "Chosen" in text and "Inside" in text

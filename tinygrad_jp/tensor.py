@@ -516,24 +516,28 @@ class Tensor:
         kind = type(error) if type(error) in (IndexError, ValueError) else TypeError
         return kind(f"{op} on a tensor of shape {self.shape} ({self.dtype}): {reason}")
 
-    # Comparisons are not differentiable: they give boolean tensors.
+    # Comparisons are not differentiable: they give boolean tensors (by an op outside the
+    # graph, so that a jit capture sees them).
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data == self._operand(other).data)
+        return self._compare(np.equal, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data != self._operand(other).data)
+        return self._compare(np.not_equal, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data < self._operand(other).data)
+        return self._compare(np.less, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data <= self._operand(other).data)
+        return self._compare(np.less_equal, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data > self._operand(other).data)
+        return self._compare(np.greater, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data >= self._operand(other).data)
+        return self._compare(np.greater_equal, other)
+
+    def _compare(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        return elementwise.mask(elementwise.Ufunc, self, self._operand(other), ufunc=ufunc)
 
     def add(self, other: Any) -> Tensor:
         return self + other

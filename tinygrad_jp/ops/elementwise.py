@@ -36,9 +36,19 @@ def mask(op: type[Mask], *inputs: Tensor, **attrs: Any) -> Tensor:
     return op.apply(*(t.detach() for t in inputs), **attrs)
 
 
-class Sign(Mask):
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
+class Ufunc(Mask):
+    """A ufunc whose result has no gradient: a comparison (``x > y`` gives booleans), a sign,
+    ``isnan``."""
+
+    def forward(self, *arrays: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+        return ufunc(*arrays)
+
+
+class Chosen(Mask):
+    """1 where ``condition`` holds (is non-zero), else 0, in ``dtype``."""
+
+    def forward(self, condition: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        return condition.astype(bool).astype(dtype)
 
 
 class SelectShare(Mask):
@@ -168,7 +178,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        return (g * mask(Sign, self.inputs[0]),)
+        return (g * mask(Ufunc, self.inputs[0], ufunc=np.sign),)
 
 
 class Sin(Function):
@@ -241,7 +251,6 @@ class Where(Function):
                              f"broadcast") from None
 
     def backward(self, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
-        chosen = self.inputs[0].data.astype(bool)
+        chosen = mask(Chosen, self.inputs[0], dtype=g.dtype)
         _, need_x, need_y = self.needs_input_grad
-        return (None, g * constant(chosen.astype(g.dtype)) if need_x else None,
-                g * constant((~chosen).astype(g.dtype)) if need_y else None)
+        return (None, g * chosen if need_x else None, g * (1 - chosen) if need_y else None)

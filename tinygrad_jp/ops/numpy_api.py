@@ -53,8 +53,8 @@ def _unary(method: str) -> Callable[[Tensor], Tensor]:
 
 
 def _constant(ufunc: np.ufunc) -> Callable[[Tensor], Tensor]:
-    """A ufunc whose result is flat or boolean (sign, isnan): computed outside the graph."""
-    return lambda x: Tensor._wrap(ufunc(x.data))
+    """A ufunc whose result is flat or boolean (sign, isnan): outside the graph."""
+    return lambda x: elementwise.mask(elementwise.Ufunc, x, ufunc=ufunc)
 
 
 UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
@@ -104,9 +104,10 @@ def _outer(a: Any, b: Any) -> Tensor:
 
 def _where(condition: Any, x: Any, y: Any) -> Tensor:
     like = _first_tensor((x, y, condition))
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return elementwise.Where.apply(Tensor._wrap(mask.astype(bool)), _as_tensor(x, like),
-                                   _as_tensor(y, like))
+    # Any condition (booleans or numbers: non-zero holds), outside the graph.
+    mask = condition.detach() if isinstance(condition, Tensor) else Tensor._wrap(
+        np.asarray(condition))
+    return elementwise.Where.apply(mask, _as_tensor(x, like), _as_tensor(y, like))
 
 
 def _reduction(method: str) -> Callable[..., Tensor]:
