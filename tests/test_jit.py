@@ -455,4 +455,13 @@ def test_comparisons_and_numpy_functions_inside_a_step_are_kernels_too():
         assert body(eager_model, eager_opt, x, t).item() == step(x, t).item()
     assert_same_state(eager_model, jit_model)
     text = "\n".join(step.kernels())
-    assert "Ufunc" in text and "Where" in text and "Chosen" in text and "Inside" in text
+    assert "NonDifferentiable" in text and "Where" in text and "Chosen" in text and "Inside" in text
+
+
+def test_numpy_functions_that_read_values_are_refused():
+    def body(model, opt, x, t):
+        loss = plain(model, opt, x, t)
+        assert not np.any(np.isnan(model(x)))  # a value read into Python: not replayed
+        return loss
+
+    refused(body, r"np\.any")

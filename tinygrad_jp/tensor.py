@@ -36,7 +36,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
-def _note_read(how: str) -> None:
+def note_read(how: str) -> None:
     """Tell a jit capture in progress that the step reads a value into Python (jit.py)."""
     if autograd.capture is not None:
         autograd.capture.unsupported(f"the step reads a value into Python with {how}; a "
@@ -187,22 +187,22 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
-        _note_read("numpy()")
+        note_read("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
-        _note_read("item() (also float(), int(), bool() of a tensor)")
+        note_read("item() (also float(), int(), bool() of a tensor)")
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
-        _note_read("tolist()")
+        note_read("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        _note_read("np.asarray(tensor)")
+        note_read("np.asarray(tensor)")
         array = self.data if dtype is None else self.data.astype(dtype)
         return array.copy() if copy and array is self.data else array  # np.array(t) copies
 
@@ -537,7 +537,8 @@ class Tensor:
         return self._compare(np.greater_equal, other)
 
     def _compare(self, ufunc: np.ufunc, other: Any) -> Tensor:
-        return elementwise.mask(elementwise.Ufunc, self, self._operand(other), ufunc=ufunc)
+        return elementwise.mask(elementwise.NonDifferentiable, self, self._operand(other),
+                                func=ufunc)
 
     def add(self, other: Any) -> Tensor:
         return self + other
@@ -641,11 +642,11 @@ class Tensor:
     @numpy_keywords
     def argmax(self, axis: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._wrap(np.argmax(self.data, axis=axis))
+        return elementwise.mask(elementwise.NonDifferentiable, self, func=np.argmax, axis=axis)
 
     @numpy_keywords
     def argmin(self, axis: int | None = None) -> Tensor:
-        return Tensor._wrap(np.argmin(self.data, axis=axis))
+        return elementwise.mask(elementwise.NonDifferentiable, self, func=np.argmin, axis=axis)
 
     # ----- shapes (ops/shape.py) --------------------------------------------------------------
     def reshape(self, *shape: Shape) -> Tensor:

@@ -6,6 +6,7 @@ shape and the engine sums it back to each input's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,12 +37,12 @@ def mask(op: type[Mask], *inputs: Tensor, **attrs: Any) -> Tensor:
     return op.apply(*(t.detach() for t in inputs), **attrs)
 
 
-class Ufunc(Mask):
-    """A ufunc whose result has no gradient: a comparison (``x > y`` gives booleans), a sign,
-    ``isnan``."""
+class NonDifferentiable(Mask):
+    """A NumPy function whose result has no gradient: a comparison (``x > y`` gives
+    booleans), a sign, ``isnan``, ``argmax``; ``options`` are its keyword arguments."""
 
-    def forward(self, *arrays: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
-        return ufunc(*arrays)
+    def forward(self, *arrays: np.ndarray, func: Callable, **options: Any) -> np.ndarray:
+        return func(*arrays, **options)
 
 
 class Chosen(Mask):
@@ -178,7 +179,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        return (g * mask(Ufunc, self.inputs[0], ufunc=np.sign),)
+        return (g * mask(NonDifferentiable, self.inputs[0], func=np.sign),)
 
 
 class Sin(Function):

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, note_read
 from . import elementwise, matmul, shape
 
 
@@ -54,7 +54,7 @@ def _unary(method: str) -> Callable[[Tensor], Tensor]:
 
 def _constant(ufunc: np.ufunc) -> Callable[[Tensor], Tensor]:
     """A ufunc whose result is flat or boolean (sign, isnan): outside the graph."""
-    return lambda x: elementwise.mask(elementwise.Ufunc, x, ufunc=ufunc)
+    return lambda x: elementwise.mask(elementwise.NonDifferentiable, x, func=ufunc)
 
 
 UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
@@ -213,6 +213,10 @@ INSPECTIONS: dict[Callable, Callable[..., Any]] = {
 }
 
 
+# The inspections that read values into plain NumPy (a jit capture must know: tensor.py).
+READS_VALUES = {np.allclose, np.array_equal, np.isclose, np.all, np.any, np.round}
+
+
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -270,4 +274,6 @@ def array_function(func: Callable, types: Sequence[type], args: tuple, kwargs: d
     handler = FUNCTIONS.get(func) or INSPECTIONS.get(func)
     if handler is None:
         raise _refuse(name, "is not supported on a Tensor")
+    if func in READS_VALUES:
+        note_read(name)
     return _call(name, handler, args, kwargs)
