@@ -465,3 +465,20 @@ def test_numpy_functions_that_read_values_are_refused():
         return loss
 
     refused(body, r"np\.any")
+
+
+def test_a_replay_does_not_keep_the_capture_calls_graph_alive():
+    import gc
+    import weakref
+
+    _, _, step = make_step()
+    step = jit(step, strict=True)
+    data = list(batches(3))
+    step(*data[0])
+    loss, out = step(*data[1])  # the second capture call: its result has a graph
+    assert out.creator is not None
+    seen = weakref.ref(out.creator)
+    del loss, out
+    gc.collect()
+    assert step.kernels() and seen() is None
+    assert np.isfinite(step(*data[2])[0].item())

@@ -304,7 +304,8 @@ class _Replay:
                     self.template[at(("slot", s))] = tape.made[s]
                     constants.add(at(("slot", s)))
                 continue
-            if kind == "op":
+            if kind == "op":  # a new Function of the op's class: the capture's graph can go
+                owner = type(owner)()
                 call = functools.partial(owner.forward, **extra) if extra else owner.forward
             else:
                 call, owner = functools.partial(_update, owner, extra), None
