@@ -7,7 +7,9 @@
 
 Every option of ``tinygrad-jp train --help`` works here. Without full MNIST (not on disk and
 no network) it trains on the bundled 5,000-digit sample and says loudly how to get the full
-set. Writes weights.npz, history.json and curves.png into --out (default runs/latest).
+set. Keeps the run in --out (default runs/latest), brought up to date after every epoch:
+weights.npz, history.json, curves.png and what --resume needs; after training the test set
+is scored once (confusion.png, mistakes.png).
 """
 
 from __future__ import annotations

@@ -215,12 +215,31 @@ def test_reading_a_value_inside_the_step_is_refused():
     refused(body, r"item\(\)")
 
 
-def test_random_numbers_inside_the_step_are_refused():
+def test_random_numbers_drawn_outside_an_op_are_refused():
     def body(model, opt, x, t):
-        x = nn.Dropout(0.5)(x)
+        x = x + Tensor.rand(*x.shape) * 0.1  # noise drawn outside any op: frozen by a replay
         return plain(model, opt, x, t)
 
-    refused(body, "random numbers")
+    refused(body, "random numbers outside an op")
+
+
+def test_dropout_draws_again_at_every_replay_as_eager_does():
+    def make():
+        manual_seed(0)
+        model = nn.Sequential(nn.Linear(12, 10), nn.ReLU(), nn.Dropout(0.3), nn.Linear(10, 4))
+        return model, nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    (eager_model, eager_opt), (jit_model, jit_opt) = make(), make()
+    step = jit(functools.partial(plain, jit_model, jit_opt), strict=True)
+    losses = []
+    for i, (x, t) in enumerate(batches(30)):
+        manual_seed(i)
+        expected = plain(eager_model, eager_opt, x, t).item()
+        manual_seed(i)
+        losses.append(step(x, t).item())
+        assert losses[-1] == expected
+    assert_same_state(eager_model, jit_model)
+    assert "DropoutMask" in "\n".join(step.kernels())  # so each replay drew its own mask
 
 
 def test_gradient_hooks_are_refused():
@@ -482,3 +501,22 @@ def test_a_replay_does_not_keep_the_capture_calls_graph_alive():
     gc.collect()
     assert step.kernels() and seen() is None
     assert np.isfinite(step(*data[2])[0].item())
+
+
+def test_a_convolutional_step_with_max_pooling_replays_exactly():
+    def make():
+        manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Linear(3 * 3 * 3, 4))
+        return model, nn.optim.Adam(model.parameters(), lr=1e-2)
+
+    (eager_model, eager_opt), (jit_model, jit_opt) = make(), make()
+    step = jit(functools.partial(plain, jit_model, jit_opt), strict=True)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = Tensor.from_numpy(rng.standard_normal((5, 1, 8, 8)).astype(np.float32))
+        x.data[:, :, :2, :2] = 0.5  # tied maxima: the first one gets the gradient
+        t = Tensor.from_numpy(rng.integers(0, 4, 5))
+        assert plain(eager_model, eager_opt, x, t).item() == step(x, t).item()
+    assert_same_state(eager_model, jit_model)
+    assert "FirstMaximum" in "\n".join(step.kernels())

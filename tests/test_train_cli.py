@@ -98,14 +98,15 @@ def test_train_on_the_sample_writes_weights_history_and_curves(tmp_path, capsys)
     history = History.load(out / "history.json")
     assert history.epochs == 1 and history.info["dataset"] == "sample"
     assert history.info["optimizer"] == "sgd" and history.info["lr"] == 0.5
-    assert f"test accuracy {history['val_accuracy'][-1]:.4f}" in stdout
+    assert stdout.splitlines()[-1].startswith(
+        f"test accuracy {history.test['accuracy']:.4f} after 1 epochs (")
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     # The saved weights are the trained model: reloaded, they score what the run reported.
     model = nn.MLP([784, 16, 10], activation="sigmoid")
     model.load_state_dict(load(out / "weights.npz"))
     _, test = train_cli.load_data("sample")[0]
     scores = evaluate(model, nn.CrossEntropyLoss(), test)
-    assert scores["accuracy"] == history["val_accuracy"][-1] > 0.5
+    assert scores["accuracy"] == history.test["accuracy"] > 0.5
 
 
 def test_the_default_lr_is_reported_and_recorded_as_the_starting_rate(tmp_path, capsys):
@@ -131,9 +132,9 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path):
 def test_full_mnist_is_used_when_present(tmp_path, capsys):
     write_idx_set(tmp_path / "data" / "mnist")
     assert train("--data-root", str(tmp_path / "data"), "--out", str(tmp_path / "run"),
-                 *TINY) == 0
+                 "--val-split", "30", *TINY) == 0
     err = capsys.readouterr().err
-    assert "NOT AVAILABLE" not in err and "on mnist: 300 digits" in err
+    assert "NOT AVAILABLE" not in err and "on mnist: 270 digits (30 more held out" in err
     assert History.load(tmp_path / "run" / "history.json").info["dataset"] == "mnist"
 
 
@@ -146,7 +147,7 @@ def test_missing_mnist_falls_back_to_the_sample_loudly(tmp_path, monkeypatch, ca
     assert "FULL MNIST NOT AVAILABLE" in err and "SAMPLE" in err
     assert "TINYGRAD_JP_DATA" in err and str(empty / "mnist") in err
     assert all(f"{name}.gz" in err for name in mnist.IDX_NAMES)
-    assert "on sample: 5000 digits" in err
+    assert "on sample: 4500 digits (500 more held out" in err
     assert History.load(tmp_path / "run" / "history.json").info["dataset"] == "sample"
 
 
@@ -162,14 +163,14 @@ def test_failed_download_is_explained_in_full_inside_the_banner(tmp_path, monkey
     banner = " ".join(err[err.index("!!!"):err.rindex("!!!")].replace("!!  ", "").split())
     assert "The download failed" in banner and dead in banner  # each mirror's error is shown
     assert f"into {root}/," in banner  # not {root}/mnist/
-    assert "on sample: 5000 digits" in err
+    assert "on sample: 4500 digits (500 more held out" in err
 
 
 def test_fashion_mnist_from_data_root(tmp_path, capsys):
     write_idx_set(tmp_path / "fashion", n_train=200, seed=1)
     assert train("--dataset", "fashion-mnist", "--data-root", str(tmp_path / "fashion"),
-                 "--out", str(tmp_path / "run"), *TINY) == 0
-    assert "on fashion-mnist: 200 digits" in capsys.readouterr().err
+                 "--out", str(tmp_path / "run"), "--val-split", "20", *TINY) == 0
+    assert "on fashion-mnist: 180 digits" in capsys.readouterr().err
 
 
 def test_missing_fashion_mnist_is_an_error_not_a_fallback(tmp_path, monkeypatch, capsys):

@@ -34,6 +34,7 @@ from .cli import parse_sizes
 from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
 from .reference._data import as_one_hot
+from .reference.cnn import Affine, ConvNet, Convolution, Pooling, Relu, simple_conv_net
 from .reference.specs import SEEDS, SeedSpec
 from .seeds import seed_cost
 from .tensor import Tensor
@@ -190,13 +191,16 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
 
     Args:
         reference: a network from ``tinygrad_jp.reference`` (Nielsen, Hansen, Raschka,
-            Leaky ReLU + Adam), or any network with their interface and a ``spec``; it is
-            not changed.
-        x: inputs as rows (N, n_in), for every network (Nielsen's columns are handled).
+            Leaky ReLU + Adam), or any network with their interface and a ``spec``, or a
+            ``reference.cnn.ConvNet``; it is not changed.
+        x: inputs as rows (N, n_in), for every MLP (Nielsen's columns are handled);
+            images (N, C, H, W) for a ConvNet.
         y: integer labels (N,) or one-hot rows (N, n_out).
         rtol: a row passes if max|hand - autodiff| / max|autodiff| <= rtol.
         forward: also compare every z^l and a^l.
     """
+    if isinstance(reference, ConvNet):
+        return compare_cnn(reference, x, y, rtol=rtol, forward=forward)
     spec = spec_of(reference)
     x = np.asarray(x, dtype=np.float64)
     target = as_one_hot(y, spec.sizes[-1]).astype(np.float64)
@@ -225,14 +229,97 @@ def compare_gradients(reference: ReferenceNetwork, x: Any, y: Any, *, rtol: floa
     return table
 
 
+# ----- the CNN of reference/cnn.py -------------------------------------------------------------
+def equivalent_cnn(reference: ConvNet) -> tuple[nn.Sequential, dict[str, str]]:
+    """nn layers (float64) computing what ``reference``'s layers compute, its weights copied,
+    and the map from its parameter names (W1, b1, ...) to the nn ones (0.weight, ...)."""
+    modules: list[nn.Module] = []
+    names: dict[str, str] = {}
+    for layer in reference.layers:
+        if isinstance(layer, (Convolution, Affine)):
+            if isinstance(layer, Convolution):
+                fn, c, fh, fw = layer.W.shape
+                module = nn.Conv2d(c, fn, (fh, fw), layer.stride, layer.pad, dtype=np.float64)
+            else:
+                modules.append(nn.Flatten())  # the book's Affine flattens its input itself
+                module = nn.Linear(layer.W.shape[1], layer.W.shape[0], dtype=np.float64)
+            l = len(names) // 2 + 1
+            names[f"W{l}"], names[f"b{l}"] = f"{len(modules)}.weight", f"{len(modules)}.bias"
+        elif isinstance(layer, Pooling):
+            module = nn.MaxPool2d((layer.pool_h, layer.pool_w), layer.stride)
+        else:
+            module = nn.ReLU()
+        modules.append(module)
+    model = nn.Sequential(*modules)
+    model.load_state_dict({names[k]: v for k, v in reference.params.items()})
+    return model, names
+
+
+def cnn_formulas(reference: ConvNet) -> tuple[list[str], dict[str, str]]:
+    """Where each hand value comes from: δ^l for every weighted layer, and each gradient."""
+    deltas, grads, down = [], {}, "(softmax(z^L) - y) / N"
+    l = sum(isinstance(layer, (Convolution, Affine)) for layer in reference.layers)
+    for layer in reversed(reference.layers):
+        if isinstance(layer, Relu):
+            down = f"relu'(z^{l}) ⊙ {down}"
+        elif isinstance(layer, Pooling):
+            down = f"maxmask[{down}]"
+        else:
+            deltas.append(down)
+            conv = isinstance(layer, Convolution)
+            grads[f"W{l}"] = f"δ^{l}ᵀ im2col(a^{l - 1})" if conv else f"δ^{l}ᵀ a^{l - 1}"
+            grads[f"b{l}"] = f"Σ_n,y,x δ^{l}" if conv else f"Σ_n δ^{l}"
+            down = f"col2im(δ^{l} W_col^{l})" if conv else f"δ^{l} W^{l}"
+            l -= 1
+    return deltas[::-1], grads
+
+
+def compare_cnn(reference: ConvNet, x: np.ndarray, y: Any, *, rtol: float = 1e-9,
+                forward: bool = False) -> GradientComparison:
+    """``compare_gradients`` for a ``reference.cnn.ConvNet``: x (N, C, H, W), y labels (N,).
+    δ^l is the gradient at every Convolution and Affine output z^l, images included."""
+    model, names = equivalent_cnn(reference)
+    hand = reference.trace_backprop(x, y)
+    zs: list[Tensor] = []
+    hooks = [m.register_forward_hook(lambda m, args, z: zs.append(z.retain_grad()))
+             for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        out = model(Tensor(x, dtype=np.float64))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    nn.CrossEntropyLoss("mean")(out, as_one_hot(y, out.shape[1])).backward()
+    params = dict(model.named_parameters())
+    delta_formulas, grad_formulas = cnn_formulas(reference)
+    table = GradientComparison(f"ConvNet {len(reference.layers)} layers, batch {len(x)}, "
+                               f"C = -(1/N) sum y log softmax(z^L): hand-derived backprop "
+                               f"vs autodiff", rtol=rtol)
+    for l, z in enumerate(zs, start=1):
+        if forward:
+            table.rows.append(_row(f"z^{l}", "forward", hand.trace.zs[l - 1], z.data, rtol))
+        table.rows.append(_row(f"δ^{l}", delta_formulas[l - 1], hand.deltas[l - 1],
+                               z.grad.data, rtol))
+    for name, grad in hand.grads.items():
+        table.rows.append(_row(names[name], grad_formulas[name], grad,
+                               params[names[name]].grad.data, rtol))
+    return table
+
+
+def _row(quantity: str, formula: str, hand: np.ndarray, auto: np.ndarray,
+         rtol: float) -> ComparisonRow:
+    """One table row through check's comparison (the same differences and hints)."""
+    return ComparisonRow.of(quantity, formula, compare_arrays(quantity, hand, auto, rtol))
+
+
 # ----- the console command ------------------------------------------------------------------
 REFERENCES = {"nielsen": NielsenNetwork, "hansen": HansenNetwork, "raschka": RaschkaMLP,
               "leaky-adam": LeakyReluAdamNetwork}  # --net -> the class; its spec: SEEDS[net]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--net", choices=sorted(REFERENCES), default="nielsen",
-                        help="which seed network to compare (default: nielsen)")
+    parser.add_argument("--net", choices=sorted([*REFERENCES, "cnn"]), default="nielsen",
+                        help="which seed network to compare (default: nielsen; cnn: "
+                             "ゼロから作る ch. 7's SimpleConvNet on 1x28x28 images)")
     parser.add_argument("--sizes", type=parse_sizes, help="layer widths, input first, e.g. "
                         "784,30,10 (default: the seed's)")
     parser.add_argument("--batch", type=int, default=10, help="examples in the batch")
@@ -267,11 +354,16 @@ def batch_data(sizes: Sequence[int], batch: int, seed: int, data: str
 def run(args: argparse.Namespace) -> int:
     """Print the table; exit code 0 if every row passed, 1 otherwise, 2 for bad arguments."""
     try:
-        sizes = args.sizes or list(SEEDS[args.net].sizes)
         if args.batch < 1:
             raise ValueError(f"--batch must be >= 1, got {args.batch}")
-        reference = build_reference(args.net, sizes, args.seed)
-        x, labels = batch_data(sizes, args.batch, args.seed, args.data)
+        if args.net == "cnn":
+            reference: ReferenceNetwork | ConvNet = simple_conv_net(rng=args.seed)
+            x, labels = batch_data([784, 10], args.batch, args.seed, args.data)
+            x = x.reshape(-1, 1, 28, 28)
+        else:
+            sizes = args.sizes or list(SEEDS[args.net].sizes)
+            reference = build_reference(args.net, sizes, args.seed)
+            x, labels = batch_data(sizes, args.batch, args.seed, args.data)
     except ValueError as e:
         print(f"tinygrad-jp compare: error: {e}")
         return 2

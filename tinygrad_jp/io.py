@@ -13,6 +13,7 @@ never runs code. Tensors come back as NumPy arrays and tuples as lists.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -129,7 +130,9 @@ def write_atomically(path: PathLike, write: Callable[[BinaryIO], object], *,
         folder.mkdir(parents=True, exist_ok=True)
     elif not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_orphans(folder, path.name)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.",
+                               suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -141,6 +144,28 @@ def write_atomically(path: PathLike, write: Callable[[BinaryIO], object], *,
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _remove_orphans(folder: Path, name: str) -> None:
+    """Remove the temporary files of earlier writes of ``name`` whose process is gone (a
+    ``kill -9`` leaves them: they can be hundreds of MB). The writer's process id is in the
+    temporary file's name; a live writer's file is left alone."""
+    for tmp in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        pid = tmp.name[len(name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":  # Windows' os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, only whether the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's) or we cannot tell: keep its file
+    return True
 
 
 def _default_mode(path: Path) -> int:

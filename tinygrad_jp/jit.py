@@ -34,7 +34,9 @@ then on (the results stay exact, only slower), or a ``JitError`` with ``strict=T
 
 - Python that reads values inside the step: ``.item()``, ``float(t)``, ``bool(t)``,
   ``.numpy()``, ``.tolist()``, ``np.asarray(t)`` (branching on them, logging them);
-- random numbers (``Dropout`` in training mode, ``Tensor.rand``): a replay would reuse them;
+- random numbers drawn outside an op (``Tensor.rand``): a replay would reuse them (an op
+  that draws, as ``Dropout``'s mask does, is a kernel: a replay draws again from the
+  generator, the same numbers eager would draw);
 - gradient hooks (``register_hook``), ``retain_grad()`` and forward hooks of modules;
 - two capture calls that ran different kernels (Python branching on values or on a counter);
 - an array computed outside the kernels that differs between the calls (raw NumPy in the
@@ -110,6 +112,7 @@ class _Tape:
         self.made: list[Any] = []  # per slot, the array a kernel made in this call
         self.shapes: list[str] = []  # per kernel, its output's shape and dtype (for describe)
         self.problems: list[str] = []
+        self.draws = 0  # random draws since the last kernel
         self.outputs: Any = None
         self.grads: list[tuple[Tensor, Source | None]] = []
         # The second call watches for changes no kernel made: the tensors the first call
@@ -129,8 +132,16 @@ class _Tape:
             self.problems.append(reason)
 
     def _drew_random_numbers(self) -> None:
-        self.unsupported("the step draws random numbers (Dropout in training mode, "
-                         "Tensor.rand ...); a replay would reuse the same ones")
+        # Inside an op that draws (its class says so: Dropout's mask), the draw is part of a
+        # kernel and a replay draws again; anywhere else a replay would reuse the numbers.
+        self.draws += 1
+
+    def _check_draws(self, fn: autograd.Function | None) -> None:
+        """Every draw so far must have been inside ``fn``, an op that draws."""
+        if self.draws and not getattr(fn, "draws_random_numbers", False):
+            self.unsupported("the step draws random numbers outside an op (Tensor.rand, "
+                             "get_rng() ...); a replay would reuse the same ones")
+        self.draws = 0
 
     def _source(self, tensor: Tensor) -> Source:
         array = tensor.data
@@ -157,6 +168,7 @@ class _Tape:
     def record(self, fn: autograd.Function, inputs: tuple[Tensor, ...], attrs: dict,
                out: np.ndarray) -> None:
         """One op's forward ran: remember it, its inputs' sources, and its saved arrays."""
+        self._check_draws(fn)
         sources = tuple(map(self._source, inputs))
         slot = self._slot(out)
         saved = ()
@@ -168,6 +180,7 @@ class _Tape:
 
     def update(self, optimizer: Any, i: int) -> None:
         """Run and record ``optimizer``'s update of parameter ``i``."""
+        self._check_draws(None)
         p = optimizer.params[i]
         sources = (self._source(p), self._source(p.grad))
         self._check_unchanged(p.data)
@@ -185,6 +198,7 @@ class _Tape:
             result = fn(*args, **kwargs)
         finally:
             autograd.capture = random.on_draw = None
+        self._check_draws(None)
         for array, _ in self.copies.values():
             self._check_unchanged(array)
         self.outputs = self._output(result)
@@ -298,7 +312,8 @@ class _Replay:
         for k, (kind, owner, sources, extra, slot, saved) in enumerate(tape.kernels):
             ins = tuple(map(at, sources))
             outs = [(None, slot), *saved]
-            if kind == "op" and constants.issuperset(ins):
+            if (kind == "op" and constants.issuperset(ins)
+                    and not getattr(owner, "draws_random_numbers", False)):
                 # Constants in, constants out (1/N from N): computed once, at the capture.
                 for _, s in outs:
                     self.template[at(("slot", s))] = tape.made[s]

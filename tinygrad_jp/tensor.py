@@ -686,6 +686,21 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return shape_ops.GetItem.apply(self, index=shape_ops.as_index(index))
 
+    # ----- convolution and pooling (ops/conv.py) -----------------------------------------------
+    def conv2d(self, weight: Tensor, bias: Tensor | None = None, stride: Shape = 1,
+               padding: Shape = 0) -> Tensor:
+        """NCHW convolution (PyTorch's): weight (C_out, C_in, kH, kW), bias (C_out,) or None."""
+        return conv.conv2d(self, weight, bias, stride, padding)
+
+    def max_pool2d(self, kernel_size: Shape, stride: Shape | None = None) -> Tensor:
+        """Window maxima; stride defaults to the kernel; on ties the first maximum (row-major)
+        gets the gradient, as in PyTorch."""
+        return conv.pool2d(conv.MaxPool2d, self, kernel_size, stride)
+
+    def avg_pool2d(self, kernel_size: Shape, stride: Shape | None = None) -> Tensor:
+        """Window means; stride defaults to the kernel size."""
+        return conv.pool2d(conv.AvgPool2d, self, kernel_size, stride)
+
     # ----- activations (ops/activation.py) ----------------------------------------------------
     def sigmoid(self) -> Tensor:
         return activation.Sigmoid.apply(self)
@@ -780,5 +795,5 @@ for _name, _ours in _PYTORCH_NAMES.items():
 
 # The ops import Tensor, so they are imported after it is defined.
 from . import autograd  # noqa: E402
-from .ops import activation, elementwise, loss, matmul, numpy_api, reduce  # noqa: E402
+from .ops import activation, conv, elementwise, loss, matmul, numpy_api, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

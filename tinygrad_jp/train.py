@@ -6,8 +6,13 @@
     >>> manual_seed(0)                                               # doctest: +SKIP
     >>> model = nn.MLP([784, 128, 64, 10], activation="relu")        # doctest: +SKIP
     >>> history = fit(model, nn.CrossEntropyLoss(), nn.optim.Adam(model.parameters()),
-    ...               (x, t), epochs=5, batch_size=64, validation=(x_test, t_test), seed=0)
+    ...               (x, t), epochs=5, batch_size=64, validation_split=500, seed=0)
     >>> history.plot("curves.png")                                   # doctest: +SKIP
+    >>> evaluate(model, None, (x_test, t_test))  # the test set, once  # doctest: +SKIP
+
+Choices (the epoch, the learning rate, when to stop) are made on validation data held out
+from the training set (``validation_split``, or ``validation=``), never on the test set.
+``Checkpoint`` keeps the run in a folder after every epoch and resumes it.
 
 Everything is duck-typed, PyTorch style: ``model(x) -> Tensor``, ``loss(out, target) ->
 Tensor`` (the batch mean), ``optimizer.zero_grad()`` / ``optimizer.step()``, and optionally
@@ -34,15 +39,18 @@ from typing import Any
 import numpy as np
 
 from .autograd import no_grad
-from .datasets import DataLoader
+from .checkpoint import Checkpoint, best_epoch
+from .datasets import DataLoader, train_val_split
 from .datasets.loader import as_pair
+from .diagnose import confusion_matrix, plot_confusion, plot_mistakes
 from .io import write_atomically
 from .jit import jit as jit_step
 from .nn.optim import Optimizer
-from .random import manual_seed
+from .random import get_rng, manual_seed
 from .tensor import Tensor
 
-__all__ = ["History", "evaluate", "fit"]
+__all__ = ["Checkpoint", "History", "best_epoch", "confusion_matrix", "evaluate", "fit",
+           "plot_confusion", "plot_mistakes", "predict"]
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
 Data = tuple[np.ndarray, np.ndarray] | Batches
@@ -65,11 +73,15 @@ class History:
     ``epoch_seconds``: training time of each epoch, validation excluded. Timing is not part
     of equality, so two seeded runs compare equal when every number they learned is equal.
     ``info``: free-form settings of the run (sizes, optimizer, seed ...), kept in the JSON.
+    ``test``: the one evaluation on the test set after training, e.g. {"loss": ...,
+    "accuracy": ..., "epoch": the epoch of the model it scored, "confusion": the (C, C)
+    counts as lists}; empty until then.
     """
 
     metrics: dict[str, list[float]] = field(default_factory=dict)
     epoch_seconds: list[float] = field(default_factory=list, compare=False)
     info: dict[str, Any] = field(default_factory=dict)
+    test: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> list[float]:
         try:
@@ -109,13 +121,14 @@ class History:
 
     # ----- JSON -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"metrics": self.metrics, "epoch_seconds": self.epoch_seconds, "info": self.info}
+        return {"metrics": self.metrics, "epoch_seconds": self.epoch_seconds, "info": self.info,
+                "test": self.test}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
-        metrics = {str(k): [float(v) for v in vs] for k, vs in data.get("metrics", {}).items()}
+        metrics = {str(k): [float(v) for v in vs] for k, vs in data["metrics"].items()}
         seconds = [float(s) for s in data.get("epoch_seconds", [])]
-        return cls(metrics, seconds, dict(data.get("info", {})))
+        return cls(metrics, seconds, dict(data.get("info", {})), dict(data.get("test", {})))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the history as JSON, atomically (``io.write_atomically``; missing folders
@@ -129,13 +142,20 @@ class History:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> History:
-        """Read a history written by ``save``."""
+        """Read a history written by ``save``; ValueError naming the file when it is
+        truncated or not a history."""
         with open(path, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
+            try:
+                return cls.from_dict(json.load(f))
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                raise ValueError(f"History.load: {path} is not a history written by "
+                                 f"History.save (truncated or another file): "
+                                 f"{type(err).__name__}: {err}") from None
 
     # ----- curves ---------------------------------------------------------------------------
     def plot(self, path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
-        """Loss and accuracy curves (training and validation) against the epoch.
+        """Loss and accuracy curves (training and validation) against the epoch, and the
+        test score as a star when the history has one.
 
         Writes the picture to ``path`` when given (PNG, SVG, PDF ... by its suffix, atomically:
         ``plotting.save_figure``) and returns the matplotlib Figure. Needs matplotlib
@@ -154,6 +174,9 @@ class History:
                 values = self.metrics.get(prefix + kind)
                 if values:
                     ax.plot(epochs[: len(values)], values, style, label=label, markersize=3)
+            if kind in self.test:  # the one test score, at the epoch of the model it scored
+                ax.plot([self.test["epoch"]], [self.test[kind]], "*", markersize=12,
+                        label="test (once)")
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
             ax.set_ylabel(kind)
@@ -278,6 +301,14 @@ def evaluate(model: Any, loss: LossFn | None, data: Data, batch_size: int = 1000
     return tally.means(with_loss=loss is not None)
 
 
+def predict(model: Any, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """The model's outputs (N, C) for inputs x (N, ...), in eval mode and without a graph:
+    one pass over the data, from which every score and picture of it can be computed."""
+    with no_grad(), _mode(model, training=False):
+        return np.concatenate([model(Tensor.from_numpy(x[i:i + batch_size])).data
+                               for i in range(0, len(x), batch_size)])
+
+
 # ---------------------------------------------------------------------------
 # fit
 # ---------------------------------------------------------------------------
@@ -297,6 +328,10 @@ def fit(
     scheduler: Any = None,
     verbose: bool = True,
     history: History | None = None,
+    validation_split: float | int | None = None,
+    checkpoint: Checkpoint | None = None,
+    resume: bool = False,
+    patience: int | None = None,
     jit: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``data``; return the ``History``.
@@ -310,55 +345,137 @@ def fit(
             ``nn.CrossEntropyLoss()`` with labels (B,), or ``nn.MSELoss()`` with rows (B, C)).
         optimizer: anything with ``zero_grad()`` and ``step()``.
         data: (x (N, ...), t (N,) or (N, C)) arrays, or a DataLoader of (xb, tb) batches.
-        epochs: passes over the data.
+        epochs: passes over the data (with ``resume``: the total, saved epochs included).
         batch_size: rows per step when ``data`` is arrays (a DataLoader keeps its own).
         validation: the same kinds of data, evaluated after every epoch (val_loss,
             val_accuracy), or None.
         shuffle: a new order every epoch (arrays only).
-        seed: makes the run reproducible: the shuffling order comes from it, and
-            ``manual_seed(seed)`` reseeds the generator dropout draws from. The same seed
-            (and the same initial weights) give the same history, number for number.
+        seed: makes the run reproducible: the shuffling order and the validation split come
+            from it, and ``manual_seed(seed)`` reseeds the generator dropout draws from.
+            The same seed (and the same initial weights) give the same history, number for
+            number.
         scheduler: a learning-rate scheduler; its ``step()`` runs after every epoch.
         verbose: show a tqdm progress bar per epoch on stderr (loss and accuracy live).
         history: a History to continue (its epochs are kept), else a new one.
+        validation_split: instead of ``validation``, hold out this many rows (int) or this
+            share (float in (0, 1)) of the ``data`` arrays, chosen by ``seed``
+            (``datasets.train_val_split``); the model never trains on them.
+        checkpoint: a ``Checkpoint``: its folder is checked before the first epoch and
+            brought up to date after every epoch; with ``keep="best"`` the model ends with
+            the best epoch's weights.
+        resume: continue the run saved in ``checkpoint``'s folder: weights, optimizer,
+            scheduler, random generators and history are read back, and training goes on
+            up to ``epochs`` in total, exactly as if it had never stopped.
+        patience: stop early when val_loss has not improved for this many epochs
+            (off when None).
         jit: capture the training step on its first calls and replay its kernels after
             (``tinygrad_jp.jit``): the same numbers, bit for bit, with less Python per step.
-            A step jit cannot replay (Dropout's random numbers, hooks) warns once and runs
-            eagerly. With an optimizer not from ``nn.optim`` (its update is not a kernel jit
-            sees) every step runs eagerly. False: every step eager.
+            A step jit cannot replay (a gradient hook, random numbers drawn outside an op)
+            warns once and runs eagerly. With an optimizer not from ``nn.optim`` (its update
+            is not a kernel jit sees) every step runs eagerly. Under jit the Python of
+            ``model`` and ``loss`` runs on the capture calls only (replays run their
+            kernels): side effects there (a counter, a print) happen then only, as with
+            ``torch.jit.trace``. False: every step eager.
 
     Returns:
         History with "loss", "accuracy" (when the outputs are class scores) and, with
         validation data, "val_loss" and "val_accuracy" per epoch.
+
+    Raises:
+        ValueError: bad arguments, or NaN/inf in the data (naming the array and the index).
+        FloatingPointError: the loss became nan or inf (the learning rate is too large).
+        KeyboardInterrupt: passed on; with a checkpoint the last finished epoch is saved.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     data, validation = as_pair(data, "fit: data"), as_pair(validation, "fit: validation")
-    rng = None
+    _check_options(validation, validation_split, checkpoint, resume, history, patience)
+    if validation_split is not None:
+        data, validation = _split(data, validation_split, seed)
+    _check_finite(data, "training data")
+    if validation is not None:
+        _check_finite(validation, "validation data")
     if seed is not None:
         manual_seed(seed)
-        # Its own stream for the order, independent of what dropout draws from manual_seed.
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    # Its own stream for the order, independent of what dropout draws from manual_seed.
+    rng = np.random.default_rng(None if seed is None else np.random.SeedSequence(seed).spawn(1)[0])
+    generators = {"shuffle": rng, "dropout": get_rng()}
     loader = _as_loader(data, batch_size, shuffle, rng, "fit")
-    history = History() if history is None else history
     step = _training_step(model, loss, optimizer, jit)
-    start = history.epochs
-    for epoch in range(start + 1, start + epochs + 1):
-        bar = _progress_bar(loader, epoch, start + epochs) if verbose else None
-        began = time.perf_counter()
-        with _mode(model, training=True):
-            values = _train_epoch(step, loader, bar)
-        seconds = time.perf_counter() - began
-        if validation is not None:
-            scores = evaluate(model, loss, validation, batch_size=max(batch_size, 1000))
-            values.update({f"val_{k}": v for k, v in scores.items()})
+    if checkpoint is not None:
+        checkpoint.prepare()
+    if resume:
+        history = checkpoint.restore(model, optimizer, scheduler, generators)
+        last = epochs
+    else:
+        history = History() if history is None else history
+        last = history.epochs + epochs
+    for epoch in range(history.epochs + 1, last + 1):
+        bar = _progress_bar(loader, epoch, last) if verbose else None
+        try:
+            values, seconds = _train_epoch(model, step, loader, bar)
+            if validation is not None:
+                scores = evaluate(model, loss, validation, batch_size=max(batch_size, 1000))
+                values.update({f"val_{k}": v for k, v in scores.items()})
+            if bar is not None:
+                bar.set_postfix_str(_postfix(values), refresh=True)
+        finally:
+            if bar is not None:
+                bar.close()
         if scheduler is not None:
             scheduler.step()
         history.append(values, seconds)
-        if bar is not None:
-            bar.set_postfix_str(_postfix(values), refresh=True)
-            bar.close()
+        if checkpoint is not None:
+            checkpoint.save(model, optimizer, scheduler, generators, history)
+        if patience is not None and history.epochs - best_epoch(history, "val_loss") >= patience:
+            break
+    if checkpoint is not None and checkpoint.keep == "best":
+        checkpoint.load_best(model)
     return history
+
+
+def _check_options(validation: Data | None, validation_split: float | int | None,
+                   checkpoint: Checkpoint | None, resume: bool, history: History | None,
+                   patience: int | None) -> None:
+    """Refuse combinations of fit's options that cannot mean anything."""
+    if validation is not None and validation_split is not None:
+        raise ValueError("fit: give validation or validation_split, not both")
+    has_validation = validation is not None or validation_split not in (None, 0)
+    if resume and checkpoint is None:
+        raise ValueError("fit: resume=True needs the checkpoint to resume from")
+    if resume and history is not None:
+        raise ValueError("fit: resume=True reads the history from the checkpoint; "
+                         "do not pass history as well")
+    if checkpoint is not None and checkpoint.keep == "best" and not has_validation:
+        raise ValueError("fit: Checkpoint(keep='best') needs validation data to judge by")
+    if patience is not None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"fit: patience must be a positive int, got {patience!r}")
+        if not has_validation:
+            raise ValueError("fit: patience (early stopping) needs validation data")
+
+
+def _split(data: Data, size: float | int, seed: int | None) -> tuple[Data, Data | None]:
+    """(train, validation) arrays held out by ``train_val_split``; size 0 holds out none."""
+    if not _is_pair(data):
+        raise TypeError("fit: validation_split needs (x, t) arrays, not a DataLoader; "
+                        "split the arrays with datasets.train_val_split first")
+    if size == 0:
+        return data, None
+    return train_val_split(*data, size, seed=0 if seed is None else seed)
+
+
+def _check_finite(data: Data, what: str) -> None:
+    """ValueError naming the array and the first index when (x, t) arrays hold NaN or inf."""
+    arrays = data if _is_pair(data) else (getattr(data, "x", None), getattr(data, "t", None))
+    for name, array in zip(("x", "t"), arrays):
+        if isinstance(array, np.ndarray) and array.dtype.kind in "fc":
+            bad = ~np.isfinite(array)
+            if bad.any():
+                index = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise ValueError(f"fit: the {what} holds {array[index]} in {name} at index "
+                                 f"{index} ({int(bad.sum())} such values); clean the data "
+                                 f"before training")
 
 
 def _training_step(model: Any, loss_fn: LossFn, optimizer: Any, jit: bool
@@ -377,30 +494,35 @@ def _training_step(model: Any, loss_fn: LossFn, optimizer: Any, jit: bool
     return jit_step(step) if jit and isinstance(optimizer, Optimizer) else step
 
 
-def _train_epoch(step: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]], loader: Batches,
-                 bar: Any) -> dict[str, float]:
-    """One pass over the loader; returns the epoch's mean loss (and accuracy)."""
+def _train_epoch(model: Any, step: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]],
+                 loader: Batches, bar: Any) -> tuple[dict[str, float], float]:
+    """One pass over the loader in train mode; returns the epoch's mean loss (and accuracy)
+    and the seconds it took."""
     tally = _Tally()
-    next_refresh = time.perf_counter() + _REFRESH_SECONDS
+    began = time.perf_counter()
+    next_refresh = began + _REFRESH_SECONDS
     done = 0
-    for xb, tb in loader:
-        loss, out = step(Tensor.from_numpy(xb), Tensor.from_numpy(tb))  # views, not copies
-        value = loss.item()
-        if not math.isfinite(value):
-            raise FloatingPointError(
-                f"fit: the loss became {value} at batch {done + 1}; the learning rate is "
-                f"probably too large (or the inputs are not scaled to [0, 1])")
-        tally.add(out, tb, value)
-        done += 1
-        if bar is not None and time.perf_counter() >= next_refresh:
-            bar.update(done - bar.n)
-            bar.set_postfix_str(_postfix(tally.means()), refresh=False)
-            next_refresh = time.perf_counter() + _REFRESH_SECONDS
+    with _mode(model, training=True):
+        for xb, tb in loader:
+            loss, out = step(Tensor.from_numpy(xb), Tensor.from_numpy(tb))  # views, not copies
+            value = loss.item()
+            if not math.isfinite(value):
+                _check_finite((xb, tb), f"batch {done + 1} of the training data")
+                raise FloatingPointError(
+                    f"fit: the loss became {value} at batch {done + 1}; the learning rate is "
+                    f"probably too large (or the inputs are not scaled to [0, 1])")
+            tally.add(out, tb, value)
+            done += 1
+            if bar is not None and time.perf_counter() >= next_refresh:
+                bar.update(done - bar.n)
+                bar.set_postfix_str(_postfix(tally.means()), refresh=False)
+                next_refresh = time.perf_counter() + _REFRESH_SECONDS
+    seconds = time.perf_counter() - began
     if bar is not None:
         bar.update(done - bar.n)
     if tally.seen == 0:
         raise ValueError("fit: the training data holds no samples")
-    return tally.means()
+    return tally.means(), seconds
 
 
 def _postfix(values: dict[str, float]) -> str:

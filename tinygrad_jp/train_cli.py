@@ -5,8 +5,17 @@
     tinygrad-jp train --sizes 784,30,10 --optimizer sgd --lr 3.0 --batch-size 10
     tinygrad-jp train --dataset sample --epochs 2      # the 5,000-digit sample in the package
 
-Writes into ``--out``: ``weights.npz`` (``tinygrad_jp.load`` reads it back into
-``model.load_state_dict``), ``history.json`` (``History.load``) and ``curves.png``.
+    tinygrad-jp train --out runs/a --resume            # go on after Ctrl-C, to --epochs
+
+``--out`` is a run folder (``tinygrad_jp.run_folder``), brought up to date after every epoch:
+``weights.npz`` (``tinygrad_jp.load`` reads it back into ``model.load_state_dict``),
+``history.json`` (``History.load``), ``curves.png``, ``options.json``, ``state.npz`` (what
+``--resume`` needs) and ``manifest.json``, written last, which ties them together. After
+training, the model chosen (``--keep last|best``) is tested once: ``confusion.png``,
+``mistakes.png`` and the ``test`` entry of history.json.
+
+Validation images are held out from the training set (``--val-split``); the test set is not
+looked at until training is over.
 
 Full MNIST is read from ``--data-root``, ``$TINYGRAD_JP_DATA`` or ``~/.cache/tinygrad_jp``, or
 downloaded there once. When it can be neither found nor downloaded, training falls back to the
@@ -16,6 +25,9 @@ bundled sample and says so loudly on stderr, with how to get the full set.
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -23,8 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import KEEP, Checkpoint
 from .cli import parse_sizes
-from .datasets import DatasetNotFoundError, load_fashion_mnist, load_mnist, load_mnist_sample
+from .datasets import (
+    CLASS_NAMES,
+    DatasetNotFoundError,
+    load_fashion_mnist,
+    load_mnist,
+    load_mnist_sample,
+    train_val_split,
+)
 from .datasets.mnist import ENV_VAR, IDX_NAMES
 
 __all__ = ["add_arguments", "build_model", "build_optimizer", "build_scheduler", "load_data",
@@ -38,6 +58,12 @@ OPTIMIZERS = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.01, "rmsprop": 0.001,
               "adam": 0.002, "adamw": 0.002}
 MOMENTUM = 0.9
 SCHEDULES = ("cosine", "none")
+MODELS = ("mlp", "cnn")
+# data set -> training images held out for validation by default
+VAL_SPLIT = {"mnist": 5000, "fashion-mnist": 5000, "sample": 500}
+# options that say where and how to run, not what to train: not saved, not read back
+RUNTIME_OPTIONS = ("out", "resume", "data_root", "no_download", "quiet", "command", "module")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 NEWLINE = "\n          "  # the file list's indent in the epilog
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -67,12 +93,23 @@ def _positive(kind: type) -> Any:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-        if not value > 0:  # also refuses nan
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        if not 0 < value < math.inf:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be positive and finite, got {text}")
         return value
 
     parse.__name__ = f"positive {kind.__name__}"
     return parse
+
+
+def _non_negative_int(text: str) -> int:
+    """An argparse type: 0, 1, 2, ... (a seed, a count that may be zero)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +120,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
           tinygrad-jp train                          # the seeds' 784-128-64-10 network
           tinygrad-jp train --activation sigmoid --optimizer sgd --lr 0.5
           tinygrad-jp train --sizes 784,30,10 --epochs 30 --batch-size 10 --optimizer sgd --lr 3
+          tinygrad-jp train --keep best --patience 3 # test the best epoch by validation
+          tinygrad-jp train --out runs/latest --resume # go on after Ctrl-C
 
         data: full MNIST is looked for in --data-root, ${ENV_VAR} or ~/.cache/tinygrad_jp,
         as the four files
@@ -90,8 +129,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         and downloaded there once if missing; without it the bundled 5,000-digit sample
         is used, with a notice.""")
     add = parser.add_argument
-    add("--dataset", choices=DATASETS, default="mnist",
-        help="mnist (default), fashion-mnist, or sample (the 5,000+1,000 digits in the package)")
+    add("--dataset", choices=DATASETS, default=None,
+        help="mnist, fashion-mnist, or sample (the 5,000+1,000 digits in the package); "
+             "default: mnist, or the sample (with a notice) when MNIST cannot be had")
+    add("--model", choices=MODELS, default="mlp",
+        help="mlp (default: the --sizes network on 784 pixels) or cnn (nn.mnist_cnn on "
+             "1x28x28 images: two 5x5 convolutions with max pooling, then Linear)")
     add("--sizes", type=_mnist_sizes, default=[784, 128, 64, 10], metavar="784,...,10",
         help="layer widths, input first (default: 784,128,64,10)")
     add("--activation", choices=ACTIVATIONS, default="relu",
@@ -106,9 +149,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "percent: each epoch's rate follows a half cosine from --lr towards 0, which "
              "it would reach after the last epoch) or none (constant)")
     add("--batch-size", type=_positive(int), default=64, help="default: 64")
-    add("--seed", type=int, default=0, help="same seed, same result to the last digit (default 0)")
+    add("--seed", type=_non_negative_int, default=0,
+        help="same seed, same result to the last digit (default 0)")
+    add("--val-split", type=_non_negative_int, default=None, metavar="N",
+        help="hold out N training images for validation, chosen by --seed (default: "
+             + ", ".join(f"{n} for {name}" for name, n in VAL_SPLIT.items()) + "; 0: none)")
+    add("--keep", choices=KEEP, default="last",
+        help="the model to test and keep: the last epoch's (default) or the best by "
+             "validation accuracy (also saved as best.npz)")
+    add("--patience", type=_positive(int), default=None, metavar="EPOCHS",
+        help="stop early when the validation loss has not improved for EPOCHS epochs")
     add("--out", type=Path, default=Path("runs/latest"),
-        help="folder for weights.npz, history.json and curves.png (default: runs/latest)")
+        help="the run folder: weights, optimizer state, history, curves and options, "
+             "brought up to date after every epoch (default: runs/latest)")
+    add("--resume", action="store_true",
+        help="continue the run saved in --out with its own options, up to --epochs in total "
+             "(the same total as before gives exactly the run that was not interrupted; "
+             "another one also stretches the cosine schedule)")
     add("--data-root", type=Path, default=None,
         help=f"folder holding the data files (default: ${ENV_VAR}, else ~/.cache/tinygrad_jp)")
     add("--no-download", action="store_true", help="never download; use what is on disk")
@@ -140,18 +197,23 @@ def _fallback_notice(reason: str) -> str:
     return "\n".join([bar, *wrapped, bar])
 
 
-def load_data(dataset: str, root: Path | None = None, download: bool = True) -> tuple[Arrays, str]:
-    """((x_train, t_train), (x_test, t_test)) as float32 (N, 784) and int64 (N,), and the
-    name of what was loaded: MNIST falls back to the sample with a loud notice on stderr."""
+def load_data(dataset: str, root: Path | None = None, download: bool = True,
+              fallback: bool = True, flatten: bool = True) -> tuple[Arrays, str]:
+    """((x_train, t_train), (x_test, t_test)) as float32 (N, 784), or (N, 1, 28, 28) with
+    ``flatten=False``, and int64 (N,), and the name of what was loaded: with ``fallback``,
+    missing MNIST is replaced by the sample with a loud notice on stderr; without, it is a
+    DatasetNotFoundError."""
     if dataset == "sample":
-        return load_mnist_sample(), "sample"
+        return load_mnist_sample(flatten=flatten), "sample"
     if dataset == "fashion-mnist":
-        return load_fashion_mnist(root=root, download=download), dataset
+        return load_fashion_mnist(flatten=flatten, root=root, download=download), dataset
     try:
-        return load_mnist(root=root, download=download), dataset
+        return load_mnist(flatten=flatten, root=root, download=download), dataset
     except DatasetNotFoundError as err:
+        if not fallback:
+            raise
         print(_fallback_notice(str(err)), file=sys.stderr)
-        return load_mnist_sample(), "sample"
+        return load_mnist_sample(flatten=flatten), "sample"
 
 
 # ---------------------------------------------------------------------------
@@ -159,11 +221,12 @@ def load_data(dataset: str, root: Path | None = None, download: bool = True) -> 
 # ---------------------------------------------------------------------------
 
 
-def build_model(sizes: list[int], activation: str) -> Any:
-    """nn.MLP with the hidden activation and raw logits out (the loss applies softmax)."""
+def build_model(sizes: list[int], activation: str, model: str = "mlp") -> Any:
+    """nn.MLP with the hidden activation and raw logits out (the loss applies softmax), or
+    for ``model="cnn"`` nn.mnist_cnn (sizes and activation do not apply to it)."""
     from . import nn
 
-    return nn.MLP(sizes, activation=activation)
+    return nn.mnist_cnn() if model == "cnn" else nn.MLP(sizes, activation=activation)
 
 
 def build_optimizer(name: str, parameters: Any, lr: float | None) -> Any:
@@ -192,56 +255,143 @@ def build_scheduler(name: str, optimizer: Any, epochs: int) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def _save_outputs(out: Path, model: Any, history: Any) -> list[Path]:
-    """weights.npz, history.json and (if matplotlib is there) curves.png in ``out``."""
-    from .io import save
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "weights.npz", history.save(out / "history.json")]
-    save(model.state_dict(), written[0])
-    try:
-        history.plot(out / "curves.png", title=history.info.get("title"))
-        written.append(out / "curves.png")
-    except ImportError as err:
-        print(f"tinygrad-jp train: no curves.png: {err}", file=sys.stderr)
-    return written
-
-
 def run(args: argparse.Namespace) -> int:
-    """Load the data, build the network, fit it, save weights, history and curves."""
+    """Train in the run folder ``--out`` (or continue the run saved there), then test the
+    chosen model once. Exit status: 0 done, 1 the data or the training failed, 2 bad options
+    or an unusable ``--out``, 130 stopped by Ctrl-C (the finished epochs are kept)."""
+    try:
+        if args.resume:
+            _read_back_options(args)
+        checkpoint = Checkpoint(args.out, keep=args.keep)
+        checkpoint.prepare()
+    except ValueError as err:  # RunFolderError included
+        return _error(err, 2)
+    try:
+        return _train(args, checkpoint)
+    except KeyboardInterrupt:
+        print(_interrupted(args, checkpoint.saved_epochs), file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _train(args: argparse.Namespace, checkpoint: Checkpoint) -> int:
     from . import manual_seed, nn
-    from .train import fit
+    from .train import History, fit
 
     try:
-        ((x_train, t_train), (x_test, t_test)), used = load_data(
-            args.dataset, args.data_root, download=not args.no_download)
+        (train, test), used = load_data(args.dataset or "mnist", args.data_root,
+                                        download=not args.no_download,
+                                        fallback=args.dataset is None,
+                                        flatten=args.model == "mlp")
     except (DatasetNotFoundError, OSError, ValueError) as err:
-        print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
-        return 1
+        return _error(err, 1)
+    val_size = VAL_SPLIT[used] if args.val_split is None else args.val_split
+    if val_size == 0 and (args.keep == "best" or args.patience):
+        return _error("--keep best and --patience judge by validation images: give "
+                      "--val-split above 0", 2)
+    try:
+        (x_train, t_train), validation = (train_val_split(*train, val_size, seed=args.seed)
+                                          if val_size else (train, None))
+    except ValueError as err:
+        return _error(f"--val-split {val_size}: {err}", 2)
     manual_seed(args.seed)
-    model = build_model(args.sizes, args.activation)
+    model = build_model(args.sizes, args.activation, args.model)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr)
     lr = optimizer.lr  # the starting rate (the scheduler lowers optimizer.lr as it trains)
     scheduler = build_scheduler(args.schedule, optimizer, args.epochs)
-    sizes = "-".join(map(str, args.sizes))
-    print(f"training {sizes} ({args.activation}) on {used}: {len(x_train)} digits, "
-          f"{args.optimizer} lr={lr:g} ({args.schedule}), batch {args.batch_size}, "
-          f"{args.epochs} epochs, seed {args.seed}", file=sys.stderr)
+    checkpoint.options = _options(args, dataset=used, lr=lr, val_split=val_size)
+    sizes = "cnn" if args.model == "cnn" else "-".join(map(str, args.sizes))
+    print(f"training {sizes} ({args.activation}) on {used}: {len(x_train)} digits "
+          f"({val_size} more held out for validation), {args.optimizer} lr={lr:g} "
+          f"({args.schedule}), batch {args.batch_size}, {args.epochs} epochs, seed {args.seed}",
+          file=sys.stderr)
+    info = dict(dataset=used, model=args.model, sizes=args.sizes,
+                activation=args.activation,
+                optimizer=args.optimizer, lr=lr, schedule=args.schedule,
+                batch_size=args.batch_size, seed=args.seed, val_split=val_size,
+                title=f"{sizes} {args.activation} {args.optimizer} on {used}")
     try:
         history = fit(model, nn.CrossEntropyLoss(), optimizer, (x_train, t_train),
-                      epochs=args.epochs, batch_size=args.batch_size,
-                      validation=(x_test, t_test), seed=args.seed, scheduler=scheduler,
-                      verbose=not args.quiet, jit=args.jit)
-    except FloatingPointError as err:
-        print(f"tinygrad-jp train: error: {err}", file=sys.stderr)
-        return 1
-    history.info.update(dataset=used, sizes=args.sizes, activation=args.activation,
-                        optimizer=args.optimizer, lr=lr, schedule=args.schedule,
-                        batch_size=args.batch_size,
-                        seed=args.seed, title=f"{sizes} {args.activation} {args.optimizer} "
-                                              f"on {used}")
-    written = _save_outputs(args.out, model, history)
-    print(f"test accuracy {history['val_accuracy'][-1]:.4f} after {history.epochs} epochs "
+                      epochs=args.epochs, batch_size=args.batch_size, validation=validation,
+                      seed=args.seed, scheduler=scheduler, verbose=not args.quiet,
+                      history=None if args.resume else History(info=info),
+                      checkpoint=checkpoint, resume=args.resume, patience=args.patience,
+                      jit=args.jit)
+    except (FloatingPointError, ValueError, OSError) as err:
+        return _error(f"{err} ({checkpoint.saved_epochs} epochs are saved in {args.out})", 1)
+    return _test_once(args, checkpoint, model, history, test, used)
+
+
+def _test_once(args: argparse.Namespace, checkpoint: Checkpoint, model: Any, history: Any,
+               test: tuple[np.ndarray, np.ndarray], dataset: str) -> int:
+    """The one evaluation on the test set, of the model training chose; its score goes into
+    history.json under "test", its confusion matrix and worst mistakes into pictures."""
+    from . import nn
+    from .checkpoint import optional_picture
+    from .tensor import Tensor
+    from .train import confusion_matrix, plot_confusion, plot_mistakes, predict
+
+    x_test, t_test = test
+    chosen = checkpoint.best_epoch if args.keep == "best" else history.epochs
+    logits = predict(model, x_test)
+    predicted = logits.argmax(axis=1)
+    loss = nn.CrossEntropyLoss()(Tensor(logits), Tensor(t_test)).item()
+    accuracy = float(np.mean(predicted == t_test))
+    counts = confusion_matrix(t_test, predicted)
+    history.test = {"loss": loss, "accuracy": accuracy, "epoch": chosen,
+                    "confusion": counts.tolist()}
+    names = CLASS_NAMES[dataset]
+    snapshot = checkpoint.add(history, {
+        "confusion.png": optional_picture(lambda path: plot_confusion(counts, names, path)),
+        "mistakes.png": optional_picture(
+            lambda path: plot_mistakes(x_test, t_test, logits, names, path=path)),
+    })
+    if args.keep == "best":
+        print(f"kept epoch {chosen} of {history.epochs}, the best by validation accuracy "
+              f"({history['val_accuracy'][chosen - 1]:.4f})")
+    print("wrote " + ", ".join(str(snapshot.folder / name) for name in snapshot.files))
+    print(f"test accuracy {accuracy:.4f} after {chosen} epochs "
           f"({sum(history.epoch_seconds):.1f} s of training)")
-    print("wrote " + ", ".join(map(str, written)))
     return 0
+
+
+def _options(args: argparse.Namespace, **resolved: Any) -> dict[str, Any]:
+    """What to train, as saved in options.json: every option but the runtime ones, with the
+    values chosen for the defaults (``resolved``)."""
+    options = {key: value for key, value in vars(args).items() if key not in RUNTIME_OPTIONS}
+    return {**options, **resolved}
+
+
+def _read_back_options(args: argparse.Namespace) -> None:
+    """``--resume``: take the options saved in ``--out``; --epochs may raise the total, any
+    other training option given differently is an error (ValueError)."""
+    from .checkpoint import OPTIONS
+    from .cli import build_parser
+
+    saved = json.loads(Checkpoint(args.out).snapshot().path(OPTIONS).read_text("utf-8"))
+    defaults = vars(build_parser().parse_args(["train"]))
+    for key, value in saved.items():
+        given = getattr(args, key, None)
+        if key == "epochs" and given != defaults[key]:
+            continue
+        if given not in (defaults.get(key), value):
+            raise ValueError(f"--resume continues the run in {args.out} with its own options; "
+                             f"--{key.replace('_', '-')} {given} differs from its {value}")
+        setattr(args, key, value)
+
+
+def _interrupted(args: argparse.Namespace, saved: int) -> str:
+    """The one line Ctrl-C prints: what is saved and the command that goes on."""
+    if saved == 0:
+        return "tinygrad-jp train: interrupted before the first epoch ended; nothing saved"
+    command = ["tinygrad-jp", "train", "--out", str(args.out), "--resume"]
+    if args.data_root is not None:
+        command += ["--data-root", str(args.data_root)]
+    if args.no_download:
+        command.append("--no-download")
+    return (f"tinygrad-jp train: interrupted; {saved} of {args.epochs} epochs saved in "
+            f"{args.out}; continue with: {shlex.join(command)}")
+
+
+def _error(message: object, status: int) -> int:
+    print(f"tinygrad-jp train: error: {message}", file=sys.stderr)
+    return status

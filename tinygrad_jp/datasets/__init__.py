@@ -12,6 +12,7 @@
 once into ~/.cache/tinygrad_jp); see `tinygrad_jp.datasets.mnist` for where they look.
 """
 
+from .classes import CLASS_NAMES, FASHION_MNIST_CLASSES
 from .loader import DataLoader, batches, one_hot
 from .mnist import (
     DatasetFormatError,
@@ -22,8 +23,11 @@ from .mnist import (
     load_mnist_sample,
     read_idx,
 )
+from .split import split_indices, train_val_split
 
 __all__ = [
+    "CLASS_NAMES",
+    "FASHION_MNIST_CLASSES",
     "DataLoader",
     "DatasetFormatError",
     "DatasetNotFoundError",
@@ -34,4 +38,6 @@ __all__ = [
     "load_mnist_sample",
     "one_hot",
     "read_idx",
+    "split_indices",
+    "train_val_split",
 ]

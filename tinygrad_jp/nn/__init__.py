@@ -9,6 +9,7 @@
 """
 
 from . import init, lr_scheduler, optim
+from .conv import AvgPool2d, Conv2d, MaxPool2d, mnist_cnn
 from .layers import (
     MLP,
     Dropout,
@@ -30,6 +31,8 @@ from .optim import clip_grad_norm_
 
 __all__ = [
     "MLP",
+    "AvgPool2d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
@@ -38,6 +41,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "Parameter",
@@ -50,5 +54,6 @@ __all__ = [
     "clip_grad_norm_",
     "init",
     "lr_scheduler",
+    "mnist_cnn",
     "optim",
 ]

@@ -116,8 +116,10 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 
 def default_linear_(weight: Tensor, bias: Tensor | None) -> None:
-    """PyTorch's nn.Linear default: weight and bias ~ U(-1/√in, 1/√in)."""
-    bound = 1.0 / math.sqrt(weight.shape[1]) if weight.shape[1] else 0.0
+    """PyTorch's nn.Linear and nn.Conv2d default: weight and bias ~ U(-1/√fan_in, 1/√fan_in)
+    (fan_in = in for Linear, C_in·kH·kW for Conv2d)."""
+    fan_in = _fans(weight)[0]
+    bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
     uniform_(weight, -bound, bound)
     if bias is not None:
         uniform_(bias, -bound, bound)
@@ -147,3 +149,11 @@ LINEAR_SCHEMES: dict[str, Callable[[Tensor, Tensor | None], None]] = {
     "xavier": _weights_then_zero_bias(xavier_normal_),
     "he": _weights_then_zero_bias(lambda w: kaiming_normal_(w, nonlinearity="relu")),
 }
+
+
+def initialise(layer: str, scheme: str, weight: Tensor, bias: Tensor | None) -> None:
+    """Fill a layer's weight and bias with the scheme named ``scheme`` (LINEAR_SCHEMES)."""
+    if scheme not in LINEAR_SCHEMES:
+        raise ValueError(f"{layer}: unknown init {scheme!r}; choose from "
+                         f"{sorted(LINEAR_SCHEMES)}")
+    LINEAR_SCHEMES[scheme](weight, bias)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..random import get_rng
 from ..tensor import Tensor
 
 
@@ -43,6 +44,18 @@ class NonDifferentiable(Mask):
 
     def forward(self, *arrays: np.ndarray, func: Callable, **options: Any) -> np.ndarray:
         return func(*arrays, **options)
+
+
+class DropoutMask(Mask):
+    """Inverted dropout's mask for x: 0 with probability p, else 1/(1-p), in x's dtype, from
+    the generator of ``manual_seed``. An op, so a jit replay draws again, as eager would."""
+
+    draws_random_numbers = True
+
+    def forward(self, x: np.ndarray, p: float) -> np.ndarray:
+        keep = get_rng().random(x.shape) >= p
+        scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+        return (keep * scale).astype(x.dtype)
 
 
 class Chosen(Mask):

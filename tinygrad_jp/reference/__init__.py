@@ -11,6 +11,10 @@ Networks (one per tutorial), all with the same interface:
 * :class:`RaschkaMLP` (seed 001): rows with bias units, sigmoid, J = 1/2 Σ (y - a)^2.
 * :class:`LeakyReluAdamNetwork` (seed 002): Leaky ReLU, softmax cross-entropy (batch
   mean), Adam written out by hand.
+* :class:`ConvNet` (ゼロから作る ch. 7, :mod:`.cnn`): Convolution / ReLU / Pooling / Affine
+  layers with im2col, col2im and the pooling mask; ``simple_conv_net`` is the book's
+  SimpleConvNet, ``mnist_cnn`` the network of ``tinygrad-jp train --model cnn``. Its
+  ``trace_backprop`` has the same records (x as images (N, C, H, W)).
 
 Uniform interface (see :mod:`.trace` for the records):
 
@@ -26,6 +30,7 @@ Uniform interface (see :mod:`.trace` for the records):
 * ``predict(x_rows)``, ``accuracy(x_rows, labels)`` and a ``fit``/``train``/``SGD`` loop.
 """
 
+from .cnn import ConvNet
 from .hansen import HansenNetwork
 from .leaky_adam import LeakyReluAdamNetwork
 from .nielsen import NielsenNetwork
@@ -38,6 +43,7 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "Backprop",
+    "ConvNet",
     "ForwardTrace",
     "HansenNetwork",
     "LeakyReluAdamNetwork",
