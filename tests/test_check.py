@@ -165,6 +165,82 @@ def test_hand_equal_to_numerical_but_not_autodiff_is_said_loudly() -> None:
     assert "!!! w: your gradient and the numerical one agree but autodiff differs" in str(report)
 
 
+def test_leaving_the_graph_is_named_and_not_blamed_on_the_hand_gradient() -> None:
+    """float(t) inside the forward: autodiff is half the right gradient here, which must not
+    be read as the learner's mistake (the factor hint would say '2 times: the 1/2?')."""
+    params = {"W": RNG.standard_normal((3, 2))}
+
+    def fwd(p):
+        return np.sum(p["W"]) * float(np.sum(p["W"]))  # C = s², s = ΣW
+
+    report = check_backprop(fwd, params, lambda p: {"W": np.full((3, 2), 2 * p["W"].sum())})
+    row = report.rows[0]
+    assert not report.passed and row.autodiff_suspect
+    assert "left the graph" in row.hint and "1/2" not in row.hint, row.hint
+    assert report.graph_exits == ["a Python number (float(t), t.item(), arr[i] = t) of a "
+                                  "tensor of shape ()"]
+    assert "instead of float(t)" in str(report) and "please report it" not in str(report)
+
+
+def test_item_assignment_into_an_array_is_named() -> None:
+    params = {"W": RNG.standard_normal((3, 2))}
+
+    def fwd(p):
+        out = np.zeros(2)
+        for j in range(2):
+            out[j] = np.sum(p["W"][:, j] ** 2)  # the value leaves the graph
+        return np.sum(out) + np.sum(p["W"])
+
+    report = check_backprop(fwd, params, lambda p: {"W": 2 * p["W"] + 1})
+    assert len(report.graph_exits) == 2 and "arr[i] = t" in report.graph_exits[0]
+    assert "np.stack([...]) instead of arr[i] = t" in str(report)
+
+
+def test_ndarray_dot_of_a_tensor_names_np_dot() -> None:
+    def fwd(p, x, y):
+        return np.sum(x.dot(p["W1"]))  # ndarray.dot converts the Tensor: no dispatch
+
+    with pytest.raises(TypeError, match=r"x\.dot\(t\) on an array x.*np\.dot\(x, t\)"):
+        check_backprop(fwd, PARAMS, hand, X, Y)
+
+
+def test_a_forward_that_stays_in_the_graph_notes_no_exit(capsys) -> None:
+    def fwd(p, x, y):
+        loss = forward(p, x, y)
+        print(f"loss {loss:.4f}")  # formatting the loss is not a use of its value
+        return loss
+
+    report = check_backprop(fwd, PARAMS, hand, X, Y)
+    assert report.passed and report.graph_exits == []
+    assert "left the graph" not in str(report) and "loss 0." in capsys.readouterr().out
+
+
+def test_the_epsilon_of_a_textbook_cross_entropy_gets_its_own_hint() -> None:
+    """ゼロから作る's cross_entropy_error takes log(y + 1e-7), and its hand gradient is
+    (y - t) / N: right to about 1e-6, which the hint must not call a wrong entry."""
+    x, labels = RNG.standard_normal((6, 4)), RNG.integers(0, 3, 6)
+    params = {"W": RNG.standard_normal((4, 3)), "b": np.zeros(3)}
+
+    def softmax(a):
+        e = np.exp(a - np.max(a, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
+
+    def fwd(p, x, t):
+        y = softmax(np.dot(x, p["W"]) + p["b"])
+        return -np.sum(np.log(y[np.arange(len(t)), t] + 1e-7)) / len(t)
+
+    def textbook(p, x, t):
+        d = softmax(x @ p["W"] + p["b"])
+        d[np.arange(len(t)), t] -= 1
+        return {"W": x.T @ d / len(t), "b": d.sum(axis=0) / len(t)}
+
+    strict = check_backprop(fwd, params, textbook, x, labels, rtol=1e-9)
+    assert not strict.passed
+    for row in strict.rows:
+        assert "a small constant in the forward" in row.hint and "rtol=0.001" in row.hint
+    assert check_backprop(fwd, params, textbook, x, labels, rtol=1e-3).passed
+
+
 def test_numerical_can_be_turned_off() -> None:
     report = check_backprop(forward, PARAMS, hand, X, Y, numerical=False)
     assert report.passed and all(r.numerical_norm is None for r in report.rows)

@@ -69,7 +69,23 @@ def test_a_bad_file_is_a_clear_error(tmp_path, capsys, text: str, words: str) ->
 
 def test_not_a_python_file_is_a_clear_error(tmp_path, capsys) -> None:
     assert main(["check", str(tmp_path / "missing.py")]) == 2
-    assert "not a .py file" in capsys.readouterr().err
+    assert "missing.py: no such file" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("params = {}", encoding="utf-8")
+    assert main(["check", str(tmp_path / "notes.txt")]) == 2
+    assert "notes.txt: not a .py file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("change", "words", "line"), [
+    (('p["w"] * x))', 'p["W"] * x))'), "KeyError: 'W'", 'return np.sum(np.exp(p["W"] * x))'),
+    (("import numpy as np", "import numpy as np\n1 / 0"), "ZeroDivisionError", "1 / 0"),
+    (('p["w"] * x))', 'p["w"] @ np.ones((2, 2))))'), "matmul", '@ np.ones((2, 2))'),
+])
+def test_an_error_in_the_files_own_code_names_its_line_and_exits_2(
+        tmp_path, capsys, change: tuple[str, str], words: str, line: str) -> None:
+    """Exit 1 means a mismatch; a crash in the learner's code is not one."""
+    assert main(["check", write(tmp_path, GOOD.replace(*change, 1))]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "mine.py, line" in err and line in err, err
 
 
 def test_bad_params_in_the_file_are_a_clear_error(tmp_path, capsys) -> None:

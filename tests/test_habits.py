@@ -210,16 +210,40 @@ def test_gradients_refuse_inplace_changes_since_tensors_may_share_one() -> None:
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
 
 
-def test_an_integer_tensor_made_to_require_grad_by_attribute_gets_no_gradient() -> None:
+def test_an_integer_tensor_cannot_be_made_to_require_grad_by_attribute_either() -> None:
     counts = Tensor([1, 2])
-    counts.requires_grad = True
-    with pytest.raises(TypeError, match="only floating-point tensors have gradients"):
-        (counts * Tensor([0.5, 0.5])).sum().backward()
-    with pytest.raises(TypeError, match="only floating-point tensors have gradients"):
-        (counts * 2).sum().backward()
-    assert counts.grad is None
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
+        counts.requires_grad = True
+    assert counts.requires_grad is False
     with pytest.raises(TypeError, match="floating-point"):
         Tensor([1, 2]).requires_grad_()
+    weights = Tensor([0.5, 0.5])
+    weights.requires_grad = True  # the attribute works as requires_grad_() for a float leaf
+    assert weights.requires_grad is True and weights.is_leaf
+    made = weights * 2
+    with pytest.raises(RuntimeError, match="only a leaf"):
+        made.requires_grad = False
+    weights.requires_grad = False
+    assert not (weights * 2).requires_grad
+
+
+def test_backward_refuses_a_leaf_whose_data_became_integer() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w.data = np.array([1, 2])  # the one way left to an integer tensor that requires grad
+    with pytest.raises(TypeError, match=r"Mul's input.*int64.*only floating-point"):
+        (w * Tensor([0.5, 0.5])).sum().backward()
+    with pytest.raises(TypeError, match="the output is int64"):
+        w.sum().backward()
+    assert w.grad is None
+
+
+def test_an_integer_cast_leaves_the_graph_as_in_pytorch() -> None:
+    w = Tensor([0.4, 1.6], requires_grad=True)
+    counts = w.astype(np.int64)  # why: an integer has no gradient; backward would refuse it
+    assert counts.dtype == np.int64 and not counts.requires_grad
+    np.testing.assert_array_equal(counts.data, [0, 1])
+    (w * counts).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 1.0])
 
 
 # ----- NumPy's names and meanings; PyTorch's spellings name ours ----------------------------
@@ -463,6 +487,8 @@ def small_fit(data: Any, validation: Any = None, seed: int = 0) -> Any:
      r"ndarray of shape \(10, 2\), list"),
     ((np.ones((10, 2), np.float32), np.zeros(9, int)), ValueError, r"\(10, 2\).*\(9,\)"),
     ((np.array([["a", "b"]]), np.zeros(1, int)), TypeError, "x must hold numbers"),
+    ((np.ones((10, 2), np.float32), np.zeros(10, int), np.zeros(10, int)), TypeError,
+     r"a pair of arrays, got a tuple of 3"),
 ])
 def test_fit_checks_its_data_up_front_naming_what_it_got(data: Any, error: type,
                                                          names: str) -> None:

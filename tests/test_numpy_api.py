@@ -118,6 +118,9 @@ CASES |= {
     "np.hstack 1-d": (lambda a, b: np.hstack([a, b]) * np.arange(5), [normal(3), normal(2)]),
     "np.vstack": (weighted(lambda a, b: np.vstack([a, b, np.ones(3)]), normal(4, 3)),
                   [normal(2, 3), normal(3)]),
+    "np.column_stack (a bias unit)": (
+        weighted(lambda a, b: np.column_stack((np.ones(2), a, b)), normal(2, 5)),
+        [normal(2, 3), normal(2)]),
 }
 
 

@@ -82,8 +82,9 @@ def test_validation_is_held_out_from_training_and_the_test_set_is_seen_once(tmp_
                                                                           capsys):
     models = []
     monkeypatch.setattr(train_cli, "build_model",
-                        lambda sizes, activation, model="mlp":
-                        models.append(Recorder(sizes, activation)) or models[-1])
+                        lambda sizes, activation, model: models.append(Recorder(sizes,
+                                                                                activation))
+                        or models[-1])
     # --no-jit: the Recorder's Python must run at every step (a jit replay runs kernels only)
     assert train(*SMALL, "--epochs", "2", "--val-split", "300", "--seed", "4",
                  "--out", str(tmp_path / "run"), "--no-jit") == 0

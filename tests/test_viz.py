@@ -258,6 +258,17 @@ def test_legend_can_be_left_out() -> None:
     assert "<table" not in viz.draw_graph(y, legend=False).source
 
 
+def test_backward_legend_says_what_the_seed_node_says() -> None:
+    w = Tensor([[0.5, -1.0]], requires_grad=True, name="w")
+    loss = w.sigmoid().sum()
+    loss.name = "C"
+    source = viz.draw_graph(loss, backward=True).source
+    assert source.count("dC/dC = 1") == 2, source   # the seed node and the legend
+    assert "dL/dL" not in source
+    unnamed = viz.draw_graph((w * 2.0).sum(), backward=True).source
+    assert unnamed.count("dL/dL = 1") == 2
+
+
 def test_labels_are_escaped_and_japanese_names_kept() -> None:
     w = Tensor([1.0], requires_grad=True, name="重み<&>")
     source = viz.draw_graph((w * 3.0).sum()).source

@@ -35,7 +35,7 @@ _grad_enabled = True
 # would cost a frame per call).
 _new_tensor = object.__new__
 _data_of = operator.attrgetter("data")
-_requires_grad_of = operator.attrgetter("requires_grad")
+_requires_grad_of = operator.attrgetter("_requires_grad")
 _seq_of = operator.attrgetter("_seq")
 _next_seq = itertools.count(1).__next__  # numbers the outputs of recorded ops, in order
 # While ``tinygrad_jp.jit`` captures a step, its tape (jit.py) sees every kernel that runs:
@@ -166,7 +166,7 @@ class Function:
             if True in needs:
                 fn.inputs, fn.needs_input_grad, fn.attrs = inputs, needs, attrs
                 fn._output_ref = weakref.ref(out)
-                out.requires_grad, out.creator, out._seq = True, fn, _next_seq()
+                out._requires_grad, out.creator, out._seq = True, fn, _next_seq()
         return out
 
 
@@ -207,7 +207,7 @@ def _check_unchanged(fn: Function, output: Tensor) -> None:
 def _refuse_integer(where: str, t: Tensor) -> None:
     raise TypeError(
         f"backward: {where} is {t.dtype} and requires grad; only floating-point tensors have "
-        f"gradients (was requires_grad set by attribute on an integer tensor?); make it with "
+        f"gradients (was its .data replaced by an integer array?); make it with "
         f"dtype=np.float32 or use t.astype(np.float32)"
     )
 
@@ -229,7 +229,7 @@ def backward_order(root: Tensor) -> list[Tensor]:
         if fn is None:
             continue
         for parent in fn.inputs:
-            if parent.requires_grad and id(parent) not in found:
+            if parent._requires_grad and id(parent) not in found:
                 found[id(parent)] = parent
                 stack.append(parent)
     return sorted(found.values(), key=_seq_of, reverse=True)

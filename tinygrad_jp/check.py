@@ -21,6 +21,7 @@ an intermediate, so ``hand`` may also give δ = ∂C/∂z1 under that name.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import tensor as tensor_module
 from ._table import html_table, text_table
 from .autograd import no_grad
 from .gradcheck import numerical_grad
@@ -39,6 +41,7 @@ FULL_NUMERICAL = 500  # arrays up to this many entries get every coordinate chec
 NUMERICAL_SAMPLE = 50  # larger ones: this many coordinates, drawn by np.random.default_rng(0)
 NUMERICAL_RTOL = 1e-4  # central differences (eps 1e-6) are good to about 1e-7 relative
 NUMERICAL_EPS = 1e-6
+NEARLY_EQUAL = 1e-3  # a failing row closer than this gets the "small constant" hint
 
 
 # ----- naming intermediates -----------------------------------------------------------------
@@ -78,6 +81,26 @@ def _recorded(perturb: tuple[str, np.ndarray] | None = None) -> Iterator[_Record
         yield _recording
     finally:
         _recording = previous
+
+
+@contextmanager
+def _noting_graph_exits() -> Iterator[list[str]]:
+    """Collect, while the forward runs, where it turned a tensor that requires grad into a
+    NumPy array or a Python number (see tensor.graph_exits)."""
+    previous, tensor_module.graph_exits = tensor_module.graph_exits, []
+    try:
+        yield tensor_module.graph_exits
+    finally:
+        tensor_module.graph_exits = previous
+
+
+def _graph_exits_said(exits: Sequence[str]) -> str:
+    """'the forward turned ... into plain values: 2 x a NumPy array (...) of a tensor ...'"""
+    counted = "; ".join(f"{n} x {what}" for what, n in Counter(exits).items())
+    return (f"The forward left the graph: it turned tensors that require grad into plain values "
+            f"({counted}); no gradient flows through those values. Keep them Tensors: "
+            f"np.dot(x, t) or x @ t instead of x.dot(t), y = np.where(mask, t, y) or "
+            f"np.stack([...]) instead of arr[i] = t, t instead of float(t)")
 
 
 # ----- the report -----------------------------------------------------------------------------
@@ -124,6 +147,7 @@ class BackpropReport:
     rtol: float
     extra_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    graph_exits: list[str] = field(default_factory=list)  # see _graph_exits_said
 
     @property
     def passed(self) -> bool:
@@ -148,9 +172,10 @@ class BackpropReport:
         suspects = [r.name for r in self.rows if r.autodiff_suspect]
         if suspects:
             lines.append(f"!!! {', '.join(suspects)}: your gradient and the numerical one agree "
-                         f"but autodiff differs. If the forward stays in Tensor ops (no "
-                         f"np.array(t), float(t) or arr[i] = t), that is a tinygrad_jp bug: "
-                         f"please report it")
+                         f"but autodiff differs. " + (
+                             _graph_exits_said(self.graph_exits) if self.graph_exits else
+                             "If the forward stays in Tensor ops (no np.array(t), float(t) or "
+                             "arr[i] = t), that is a tinygrad_jp bug: please report it"))
         if self.extra_keys:
             lines.append(f"hand has keys that are neither parameters nor kept intermediates "
                          f"(not checked): {', '.join(self.extra_keys)}")
@@ -202,9 +227,11 @@ def _hand_gradients(hand: Any, params: dict[str, np.ndarray], args: tuple) -> di
 
 def _loss(value: Any) -> Tensor:
     if not isinstance(value, Tensor):
+        exits = tensor_module.graph_exits
         raise TypeError(f"check_backprop: forward must return the loss as a Tensor computed "
-                        f"from params; got {type(value).__name__}. Did it turn a Tensor into "
-                        f"a NumPy array or a float (np.array(t), float(t), arr[i] = t)?")
+                        f"from params; got {type(value).__name__}. " + (
+                            _graph_exits_said(exits) if exits else "Did it turn a Tensor into "
+                            "a NumPy array or a float (np.array(t), float(t), arr[i] = t)?"))
     if value.size != 1:
         raise ValueError(f"check_backprop: forward must return the scalar loss C; got shape "
                          f"{value.shape} (sum or average it over the batch)")
@@ -335,6 +362,12 @@ def hint(hand: np.ndarray, auto: np.ndarray, rtol: float, batch_sizes: Sequence[
                 "ops (did the forward leave the graph: np.array(t), float(t), arr[i] = t?)")
     if not hand.any():
         return "your gradient is all zeros: never filled in, or its update never reached it?"
+    rel = float(np.max(np.abs(hand - auto)) / np.max(np.abs(auto)))
+    if rel <= NEARLY_EQUAL:
+        return (f"yours and autodiff's agree to rel {rel:.1e}, not to rtol: a small constant "
+                f"in the forward that your formula leaves out (np.log(y + 1e-7) has the "
+                f"gradient 1/(y + 1e-7), not 1/y), or float32 data? If so, pass "
+                f"rtol={NEARLY_EQUAL:g}")
     if hand.ndim == 2 and hand.shape[0] == hand.shape[1] and _close(hand.T, auto, rtol):
         return "your gradient is the transpose of autodiff's: W.T where W was meant?"
     factor = float(np.vdot(hand, auto) / np.vdot(auto, auto)) if auto.any() else 0.0
@@ -392,6 +425,9 @@ def compare_arrays(name: str, hand_value: Any, auto: np.ndarray, rtol: float,
     rel = diff / scale if scale else (0.0 if diff == 0 else float("inf"))
     suspect = against is not None and against > NUMERICAL_RTOL \
         and _numerical_rel(hand, numeric) <= NUMERICAL_RTOL
+    if suspect and auto.any():  # not a mistake of theirs: do not send them to fix a factor
+        text = ("your gradient agrees with central differences, autodiff's does not: the "
+                "forward left the graph somewhere (see !!! below)")
     return BackpropRow(name, auto.shape, _norm(hand), _norm(auto), numerical_norm, entries,
                        against, diff, rel, text is None and rel <= rtol, text, suspect)
 
@@ -426,14 +462,18 @@ def check_backprop(forward: Callable[..., Any], params: dict[str, np.ndarray],
 
     Returns:
         a ``BackpropReport``: ``.passed``, ``.rows`` (``BackpropRow``: name, shape, the three
-        values summarised, max abs and rel difference, passed, hint), ``str()`` a table.
+        values summarised, max abs and rel difference, passed, hint), ``.graph_exits`` (where
+        the forward turned a tensor that requires grad into a NumPy array or a Python number,
+        which autodiff cannot follow), ``str()`` a table.
     """
     copies, had_float32 = _float64_params(params)
     hand_grads = _hand_gradients(hand, copies, args)
-    loss, tensors = _run(forward, copies, args)
+    with _noting_graph_exits() as exits:
+        loss, tensors = _run(forward, copies, args)
     if not loss.requires_grad:
-        raise ValueError("check_backprop: the loss does not depend on params through Tensor ops "
-                         "(did the forward turn them into NumPy arrays: np.array(t), float(t)?)")
+        raise ValueError("check_backprop: the loss does not depend on params through Tensor ops; "
+                         + (_graph_exits_said(exits) if exits else "did the forward turn them "
+                            "into NumPy arrays: np.array(t), float(t)?"))
     loss.backward()
     names = list(copies) + [k for k in tensors if k not in copies and k in hand_grads]
     batch_sizes = _batch_sizes(args)
@@ -450,9 +490,11 @@ def check_backprop(forward: Callable[..., Any], params: dict[str, np.ndarray],
         rows.append(compare_arrays(name, hand_grads.get(name), auto, rtol, numeric,
                                    batch_sizes))
     notes = ["params were float32: both sides ran on float64 copies"] if had_float32 else []
+    if exits and not any(row.autodiff_suspect for row in rows):
+        notes.append(_graph_exits_said(exits))  # else the !!! line says it
     if numerical:
         notes.append(f"numerical: central differences, every entry of arrays up to "
                      f"{FULL_NUMERICAL} entries, {NUMERICAL_SAMPLE} entries drawn by "
                      f"np.random.default_rng(0) of larger ones")
     extra = [k for k in hand_grads if k not in tensors or k not in names]
-    return BackpropReport(rows, rtol, extra, notes)
+    return BackpropReport(rows, rtol, extra, notes, exits)

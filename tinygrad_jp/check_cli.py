@@ -1,6 +1,7 @@
 """``tinygrad-jp check FILE.py``: check the backprop written in a file of your own.
 
-    tinygrad-jp check my_backprop.py              # prints the table; exit 1 on a mismatch
+    tinygrad-jp check my_backprop.py              # prints the table; exit 1 on a mismatch,
+                                                  # 2 for a bad file or an error in its code
     tinygrad-jp check my_backprop.py --rtol 1e-8 --no-numerical
 
 The file is run as a script (``if __name__ == "__main__":`` blocks are skipped) and must
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import runpy
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_check_file(path: Path) -> dict[str, Any]:
     """The names the file defines; ValueError naming what is missing or wrong."""
-    if path.suffix != ".py" or not path.is_file():
+    if path.suffix != ".py":
         raise ValueError(f"{path}: not a .py file")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
     try:
         names = runpy.run_path(str(path), run_name="tinygrad_jp_check")
     except SyntaxError as err:
@@ -63,8 +67,19 @@ def run(args: argparse.Namespace) -> int:
         report = check_backprop(names["forward"], names["params"], names["hand"],
                                 *names.get("args", ()), rtol=args.rtol,
                                 numerical=not args.no_numerical)
-    except (ValueError, TypeError) as err:
-        print(f"tinygrad-jp check: error: {err}", file=sys.stderr)
+    except Exception as err:  # the file's own code may raise anything: say where, exit 2
+        print(f"tinygrad-jp check: error: {_described(err, args.file)}", file=sys.stderr)
         return 2
     print(report)
     return 0 if report.passed else 1
+
+
+def _described(err: Exception, path: Path) -> str:
+    """The error, and the last line of ``path`` it went through (the learner's own line)."""
+    text = str(err) if isinstance(err, (ValueError, TypeError)) else \
+        f"{type(err).__name__}: {err}"
+    mine = [frame for frame in traceback.extract_tb(err.__traceback__)
+            if Path(frame.filename).resolve() == path.resolve()]
+    if mine:
+        text += f"\n  at {path}, line {mine[-1].lineno}: {mine[-1].line}"
+    return text

@@ -9,6 +9,7 @@ controls and picture (backward, requires_grad_, detach, retain_grad, register_ho
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
@@ -41,6 +42,17 @@ def note_read(how: str) -> None:
     if autograd.capture is not None:
         autograd.capture.unsupported(f"the step reads a value into Python with {how}; a "
                                      f"replay would not run that Python code")
+
+
+# While check_backprop runs the learner's forward this is a list, and every conversion of a
+# tensor that requires grad into a NumPy array or a Python number (which leaves the graph:
+# no gradient flows through the value) is noted in it, for the report.
+graph_exits: list[str] | None = None
+
+
+def _note_graph_exit(tensor: Tensor, how: str) -> None:
+    if graph_exits is not None and tensor.requires_grad:
+        graph_exits.append(f"{how} of a tensor of shape {tensor.shape}")
 
 
 def _shape_arg(shape: tuple) -> tuple[int, ...]:
@@ -134,7 +146,7 @@ class Tensor:
     grad: Tensor | None = None
     creator: Any = None
     name: str | None = None
-    requires_grad: bool = False
+    _requires_grad: bool = False  # read through the property below; the engine reads it directly
     _hooks: list[Callable] | None = None
     _retains_grad: bool = False
     _seq: int = 0  # when an op made it (autograd.backward_order); 0 for leaves
@@ -195,6 +207,7 @@ class Tensor:
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
+        _note_graph_exit(self, "a Python number (float(t), t.item(), arr[i] = t)")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -203,6 +216,7 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         note_read("np.asarray(tensor)")
+        _note_graph_exit(self, "a NumPy array (np.array(t), arr[i:j] = t, x.dot(t) on an array x)")
         array = self.data if dtype is None else self.data.astype(dtype)
         return array.copy() if copy and array is self.data else array  # np.array(t) copies
 
@@ -229,7 +243,7 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats like its number: ``f"{loss:.4f}"``."""
         if self.ndim == 0:
-            return format(self.item(), spec)
+            return format(self.data.item(), spec)
         if spec:
             raise TypeError(f"format: only a 0-d tensor takes a format spec like {spec!r}, this "
                             f"one has shape {self.shape}; format x.item() or x.numpy()")
@@ -341,14 +355,23 @@ class Tensor:
         """
         autograd.run_backward(self, grad, retain_graph, create_graph)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
+    def _set_requires_grad(self, requires_grad: bool) -> None:
         if requires_grad and self.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, this "
                             f"one is {self.dtype}; make it with dtype=np.float32 or float64")
         if not requires_grad and self.creator is not None:
-            raise RuntimeError("requires_grad_(False): only a leaf can stop requiring grad; "
+            raise RuntimeError("requires_grad = False: only a leaf can stop requiring grad; "
                                "use detach() for a tensor made by an op")
+        self._requires_grad = bool(requires_grad)
+
+    # A property so that ``t.requires_grad = True`` is checked like requires_grad_(); its getter
+    # is C-level (attrgetter) and Function.apply reads _requires_grad directly, so the engine
+    # pays nothing for it.
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether backward computes a gradient for this tensor.")
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Turn gradient tracking on (or off) for this leaf, in place; returns self."""
         self.requires_grad = requires_grad
         return self
 
@@ -588,8 +611,12 @@ class Tensor:
         return elementwise.Clip.apply(self, low=low, high=high)
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy in another dtype; gradients flow back in this tensor's dtype."""
-        return elementwise.Cast.apply(self, dtype=np.dtype(dtype))
+        """A copy in another dtype; gradients flow back in this tensor's dtype. An integer or
+        boolean copy is a constant, outside the graph (it has no gradient), as in PyTorch."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dtype))
+        return elementwise.Cast.apply(self, dtype=dtype)
 
     # ----- matrix products (ops/matmul.py) ----------------------------------------------------
     def matmul(self, other: Any) -> Tensor:

@@ -532,7 +532,7 @@ def _postfix(values: dict[str, float]) -> str:
 
 
 def _progress_bar(loader: Batches, epoch: int, epochs: int) -> Any:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm  # a widget in Jupyter (with ipywidgets), text in a terminal
 
     total = len(loader) if hasattr(loader, "__len__") else None
     width = len(str(epochs))

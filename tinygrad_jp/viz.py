@@ -30,6 +30,7 @@ import itertools
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,16 @@ from .tensor import Tensor
 
 __all__ = [
     "FORMATS",
+    "BackwardSteps",
     "GraphPicture",
     "GraphvizNotFoundError",
+    "StepView",
     "add_arguments",
+    "backward_steps",
     "draw_graph",
     "nn_mlp",
     "run",
+    "save_animation",
     "save_graph",
     "seed_network",
 ]
@@ -92,14 +97,31 @@ STYLES: dict[str, dict[str, str]] = {
                  "color": "#d79b00"},
     "accumulate": {**_BOX, "fillcolor": "#d5e8d4", "color": "#82b366"},
 }
+# backward played step by step (viz_steps): the step running now, and the steps still to come
+STEP_STYLES: dict[str, dict[str, str]] = {
+    "running": {"fillcolor": "#ffd966", "color": "#b45f06", "penwidth": "3"},
+    "waiting": {"fillcolor": "#f3f3f3", "color": "#cccccc", "fontcolor": "#999999"},
+}
 LEGENDS: dict[str, tuple[tuple[str, str], ...]] = {
     "forward": (("input", "input / constant (no grad)"), ("parameter", "parameter"),
                 ("intermediate", "intermediate"), ("output", "output"), ("op", "op")),
-    "backward": (("seed", "start: dL/dL = 1"), ("backward", "gradient function (step)"),
+    "backward": (("seed", "start: {seed}"), ("backward", "gradient function (step)"),
                  ("accumulate", "AccumulateGrad into .grad"),
                  ("intermediate", "edges: the gradient that flows; no edge to inputs "
                                   "that need no grad")),
 }
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One moment of the engine's backward pass, for ``draw_graph(..., step=...)``.
+
+    ``step`` is the number (1, 2, ...) of the step running now; ``edge_grads`` maps
+    ``(step, input slot)`` of each step already run to the gradient it sent along that edge.
+    """
+
+    step: int
+    edge_grads: Mapping[tuple[int, int], Tensor]
 
 
 class GraphPicture(graphviz.Digraph):
@@ -319,6 +341,17 @@ def _grad_label(root_name: str, name: str, tensor: Tensor, show_shapes: bool) ->
     return " ".join(lines)
 
 
+def _root_name(root: Tensor, namer: _Namer) -> str:
+    """The loss's name in ``dC/da1`` (``L`` when it has none); none for a non-scalar root."""
+    return (namer.given(root) or "L") if root.size == 1 else ""
+
+
+def _seed_text(root: Tensor, namer: _Namer) -> str:
+    """What backward starts from: ``dC/dC = 1`` for a scalar named C."""
+    top = _wrap(_root_name(root, namer))
+    return f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
+
+
 def _accumulate_label(tensor: Tensor, name: str, step: int, opts: dict[str, bool]) -> str:
     lines = [f"step {step}: into {name or 'param'}.grad"]
     if opts["show_shapes"]:
@@ -328,16 +361,21 @@ def _accumulate_label(tensor: Tensor, name: str, step: int, opts: dict[str, bool
     return _label("AccumulateGrad", *lines)
 
 
+def _step_style(step: int, view: StepView | None) -> dict[str, str]:
+    if view is None or step < view.step:
+        return {}
+    return STEP_STYLES["running" if step == view.step else "waiting"]
+
+
 def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
-                    opts: dict[str, bool]) -> None:
+                    opts: dict[str, bool], view: StepView | None = None) -> None:
     if not root.requires_grad:
         raise ValueError("draw_graph(backward=True): this tensor does not require grad, so "
                          "reverse mode has nothing to run; make its inputs with "
                          "requires_grad=True (and not inside no_grad())")
-    root_name = (namer.given(root) or "L") if root.size == 1 else ""
-    top = _wrap(root_name or "L")
-    seed_text = f"d{top}/d{top} = 1" if root.size == 1 else "grad_output"
-    graph.node("seed", _label(seed_text, shape_text(root.shape)), **STYLES["seed"])
+    root_name = _root_name(root, namer)
+    graph.node("seed", _label(_seed_text(root, namer), shape_text(root.shape)),
+               **STYLES["seed"])
     ids: dict[int, str] = {}
     order = backward_order(root)
     repeats = _Repeats(graph, _use_counts(order, grad_only=True))
@@ -345,11 +383,13 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
         node = ids[id(tensor)] = f"b{step}"
         fn = tensor.creator
         if fn is not None:
-            graph.node(node, _label(f"{fn.name}Backward", f"step {step}"), **STYLES["backward"])
+            graph.node(node, _label(f"{fn.name}Backward", f"step {step}"),
+                       **{**STYLES["backward"], **_step_style(step, view)})
             continue
         label = _accumulate_label(tensor, namer(tensor), step, opts)
-        if not repeats.defer(tensor, node, label, STYLES["accumulate"]):
-            graph.node(node, label, **STYLES["accumulate"])
+        style = {**STYLES["accumulate"], **_step_style(step, view)}
+        if not repeats.defer(tensor, node, label, style):
+            graph.node(node, label, **style)
     graph.edge("seed", repeats.source(ids[id(root)], "0"),
                shape_text(root.shape) if opts["show_shapes"] else "")
     for step, tensor in enumerate(order, start=1):
@@ -358,26 +398,32 @@ def _build_backward(graph: graphviz.Digraph, root: Tensor, namer: _Namer,
                                                if fn is not None else ()):
             if needs:
                 label = _grad_label(root_name, namer(parent), parent, opts["show_shapes"])
+                sent = view.edge_grads.get((step, slot)) if view is not None else None
+                if sent is not None:  # played step by step: the gradient that went this way
+                    label += "\\n" + summarize(sent.data)
                 target = repeats.source(ids[id(parent)], f"{step}_{slot}")
-                graph.edge(ids[id(tensor)], target, label)
+                graph.edge(ids[id(tensor)], target, label,
+                           **({"color": "#b45f06", "penwidth": "2"} if sent is not None else {}))
 
 
 # ----- the public functions -----------------------------------------------------------------
-def _legend(kind: str) -> str:
+def _legend(kind: str, seed: str) -> str:
+    """The key of colours; its first cell repeats the seed node's own words (``dC/dC = 1``)."""
     cells = "".join(
         f'<td bgcolor="{STYLES[role]["fillcolor"]}" border="1" color="{STYLES[role]["color"]}"'
-        f' cellpadding="3">{_small(text)}</td>' for role, text in LEGENDS[kind])
+        f' cellpadding="3">{_small(text.format(seed=seed))}</td>'
+        for role, text in LEGENDS[kind])
     return f'<<table border="0" cellspacing="4"><tr>{cells}</tr></table>>'
 
 
-def _new_graph(kind: str, rankdir: str, legend: bool) -> GraphPicture:
+def _new_graph(kind: str, rankdir: str, legend: str | None) -> GraphPicture:
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     graph = GraphPicture(name=f"{kind}_graph")
     graph.attr(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.25",
                ranksep="0.35", labelloc="b")
-    if legend:
-        graph.attr(label=_legend(kind))
+    if legend is not None:
+        graph.attr(label=legend)
     graph.attr("node", fontname=FONT, fontsize="11", height="0.3", margin="0.12,0.04")
     graph.attr("edge", fontname=FONT, fontsize="9", fontcolor="#555555", color="#666666",
                arrowsize="0.7")
@@ -386,7 +432,8 @@ def _new_graph(kind: str, rankdir: str, legend: bool) -> GraphPicture:
 
 def draw_graph(output: Tensor, *, backward: bool = False, params: Params = None,
                show_shapes: bool = True, show_values: bool = False, show_grads: bool = False,
-               rankdir: str = "TB", legend: bool = True) -> GraphPicture:
+               rankdir: str = "TB", legend: bool = True, step: StepView | None = None
+               ) -> GraphPicture:
     """Draw the graph that made ``output``: forward (ops and tensors) or backward.
 
     Args:
@@ -399,6 +446,8 @@ def draw_graph(output: Tensor, *, backward: bool = False, params: Params = None,
         show_grads: a summary of ``.grad`` (after ``backward()``).
         rankdir: "TB" (top to bottom), "LR", "BT" or "RL".
         legend: a key of the colours below the graph.
+        step: (backward only) one moment of the backward pass: the running step highlighted,
+            later steps greyed, the gradients sent so far on their edges (see ``viz_steps``).
 
     Returns:
         a ``graphviz.Digraph`` (shown inline in Jupyter; ``.source`` is the DOT text).
@@ -406,10 +455,17 @@ def draw_graph(output: Tensor, *, backward: bool = False, params: Params = None,
     if not isinstance(output, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(output).__name__}")
     kind = "backward" if backward else "forward"
-    graph = _new_graph(kind, rankdir, legend)
+    namer = _Namer(params, output)
+    key = _legend(kind, _seed_text(output, namer) if backward else "") if legend else None
+    graph = _new_graph(kind, rankdir, key)
     opts = {"show_shapes": show_shapes, "show_values": show_values, "show_grads": show_grads}
-    build = _build_backward if backward else _build_forward
-    build(graph, output, _Namer(params, output), opts)
+    if backward:
+        _build_backward(graph, output, namer, opts, step)
+    elif step is not None:
+        raise ValueError("draw_graph: step= shows a moment of the backward pass; "
+                         "pass backward=True")
+    else:
+        _build_forward(graph, output, namer, opts)
     return graph
 
 
@@ -502,6 +558,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show-grads", action="store_true",
                         help="run backward first and show gradient summaries")
     parser.add_argument("--rankdir", choices=RANKDIRS, default="TB", help="layout direction")
+    parser.add_argument("--animate", metavar="OUT.gif", default=None,
+                        help="instead: play the backward pass step by step into an animated GIF")
 
 
 def nn_mlp(sizes: Sequence[int] | None = None, batch: int = 32, seed: int = 0
@@ -531,6 +589,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"tinygrad-jp graph: {error}", file=sys.stderr)
         return 2
+    if args.animate:
+        return _animate(loss, params, args)
     if args.show_grads:
         loss.backward()  # drawing needs no saved values, only the graph's structure
     try:
@@ -542,3 +602,17 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {path}")
     return 0
+
+
+def _animate(loss: Tensor, params: dict[str, Tensor], args: argparse.Namespace) -> int:
+    try:
+        path = save_animation(loss, args.animate, params=params, rankdir=args.rankdir)
+    except (ValueError, ImportError, GraphvizNotFoundError) as error:
+        print(f"tinygrad-jp graph: {error}", file=sys.stderr)
+        return 1 if isinstance(error, GraphvizNotFoundError) else 2
+    print(f"wrote {path}")
+    return 0
+
+
+# backward played step by step lives next door; its names are viz's too
+from .viz_steps import BackwardSteps, backward_steps, save_animation  # noqa: E402

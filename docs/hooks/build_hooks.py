@@ -28,9 +28,10 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import docs_figures  # noqa: E402  (found through the path set just above)
+import docs_math  # noqa: E402
 
 ROOT = HERE.parent.parent
-EXEC_PYTHON = '```python exec="on" source="material-block" result="text"'
+EXEC_PYTHON = '```python exec="on" source="block" result="text"'
 
 
 def readme_page(text: str) -> str:
@@ -61,3 +62,9 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     # page's code blocks get URLs relative to this page.
     docs_figures.set_page(page.url)
     return markdown
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    # The formulas become MathML before the search index reads the page: no maths script to
+    # fetch, and no raw LaTeX in the search snippets.
+    return docs_math.to_mathml(html)

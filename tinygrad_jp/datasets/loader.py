@@ -56,6 +56,9 @@ def as_pair(data: Any, what: str) -> Any:
     A tuple or list of two is taken for (x, t) when either item is an array or a Tensor, so
     ``(x, labels_list)`` is refused here, naming what it got, not deep inside a training loop.
     """
+    if isinstance(data, tuple) and len(data) != 2 and data and all(map(_is_array, data)):
+        raise TypeError(f"{what}: expected (x, t), a pair of arrays, got a tuple of "
+                        f"{len(data)}: ({', '.join(map(_describe, data))})")
     if not (isinstance(data, (tuple, list)) and len(data) == 2
             and any(_is_array(a) for a in data)):
         return data

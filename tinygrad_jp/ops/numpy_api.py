@@ -170,6 +170,14 @@ def _vstack(tup: Sequence[Any]) -> Tensor:
     return shape.concatenate([p.reshape(1, -1) if p.ndim == 1 else p for p in parts], axis=0)
 
 
+def _column_stack(tup: Sequence[Any]) -> Tensor:
+    """1-d parts become columns, then along axis 1, as np.column_stack (Raschka's bias unit:
+    np.column_stack((np.ones(n), a)))."""
+    like = _first_tensor(tup)
+    parts = [_as_tensor(a, like) for a in tup]
+    return shape.concatenate([p.reshape(-1, 1) if p.ndim == 1 else p for p in parts], axis=1)
+
+
 FUNCTIONS: dict[Callable, Callable[..., Tensor]] = {
     np.dot: _dot,
     np.outer: _outer,
@@ -192,6 +200,7 @@ FUNCTIONS: dict[Callable, Callable[..., Tensor]] = {
     np.stack: _join(shape.stack),
     np.hstack: _hstack,
     np.vstack: _vstack,
+    np.column_stack: _column_stack,
     np.linalg.norm: _norm,
 }
 
