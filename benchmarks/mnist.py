@@ -31,7 +31,7 @@ not depend on a busy machine's thread scheduling, and BLAS reads its thread coun
 * time: one epoch at a time, tinygrad_jp and reference alternating in one process, CPU
   seconds per epoch (median). The reference computes in float64, so tinygrad_jp is timed in
   float64 too (the same arithmetic: the ratio is the cost of autodiff) and in its default
-  float32.
+  float32, each with the step under ``jit`` (fit's default) and eager (``fit(jit=False)``).
 
 Not a test: it needs full MNIST on disk (where ``load_mnist`` looks: ``$TINYGRAD_JP_DATA`` or
 ~/.cache/tinygrad_jp; else ../shared/data beside the repository) and takes a while.
@@ -100,8 +100,10 @@ def quadratic_cost(a: Any, y: Any) -> Any:
 class Ours:
     """One case trained with nn + fit; ``epoch()`` runs one more epoch."""
 
-    def __init__(self, case: str, data: tuple, dtype: Any, epochs: int, seed: int = 0) -> None:
+    def __init__(self, case: str, data: tuple, dtype: Any, epochs: int, seed: int = 0,
+                 jit: bool = True) -> None:
         (x, t), (x_test, t_test) = data
+        self.jit = jit
         manual_seed(seed)
         self.scheduler = None
         if case == "hansen":  # as tinygrad-jp train builds it
@@ -125,7 +127,7 @@ class Ours:
         self.history = fit(self.model, self.loss, self.optimizer, self.train, epochs=1,
                            batch_size=self.batch_size, scheduler=self.scheduler,
                            seed=self.seed + (self.history.epochs if self.history else 0),
-                           history=self.history, verbose=False)
+                           history=self.history, verbose=False, jit=self.jit)
         return self.accuracy(*self.test) if validate else None
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
@@ -218,9 +220,12 @@ def job_timing(case: str, reps: int) -> dict[str, Any]:
     """CPU seconds per epoch, the implementations alternating in this one process."""
     data32 = load()
     data64 = cast(data32, np.float64)
-    runners = {"reference (float64)": Reference(case, data64),
-               "tinygrad_jp float64": Ours(case, data64, np.float64, CASES[case]["epochs"]),
-               "tinygrad_jp float32": Ours(case, data32, np.float32, CASES[case]["epochs"])}
+    epochs = CASES[case]["epochs"]
+    runners = {"reference (float64)": Reference(case, data64)}
+    for dtype, data in ((np.float64, data64), (np.float32, data32)):
+        for jit in (True, False):
+            name = f"tinygrad_jp {np.dtype(dtype).name} {'jit' if jit else 'eager'}"
+            runners[name] = Ours(case, data, dtype, epochs, jit=jit)
     times: dict[str, list[float]] = {name: [] for name in runners}
     names = list(runners)
     for rep in range(reps):
@@ -278,11 +283,11 @@ def report_memory(results: dict[str, Any]) -> list[str]:
 
 def report_timing(results: dict[str, Any]) -> list[str]:
     lines = ["", "TIME PER EPOCH (CPU s, median, one BLAS thread, alternating in one process)",
-             f"{'case':<58}{'impl':<22}{'s/epoch':>8}{'ratio':>8}"]
+             f"{'case':<58}{'impl':<26}{'s/epoch':>8}{'ratio':>8}"]
     for case, by_impl in results.items():
         ref = by_impl["reference (float64)"]["median"]
         for name, r in by_impl.items():
-            lines.append(f"{CASES[case]['title']:<58}{name:<22}{r['median']:>8.2f}"
+            lines.append(f"{CASES[case]['title']:<58}{name:<26}{r['median']:>8.2f}"
                          f"{r['median'] / ref:>8.3f}")
     return lines
 

@@ -3,6 +3,7 @@
     python examples/train_mnist.py                    # full MNIST (downloaded once if need be)
     python examples/train_mnist.py --epochs 3 --activation sigmoid --out runs/sigmoid
     python examples/train_mnist.py --tiny             # the sample, one small epoch (for tests)
+    python examples/train_mnist.py --no-jit           # every step eager: same numbers, slower
 
 Every option of ``tinygrad-jp train --help`` works here. Without full MNIST (not on disk and
 no network) it trains on the bundled 5,000-digit sample and says loudly how to get the full

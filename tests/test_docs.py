@@ -69,6 +69,8 @@ def test_pages_show_the_numbers_their_code_produced(site: Path) -> None:
     assert "MISMATCH" not in compare and "FAIL" not in compare
     engine = page_text(site, "10-engine")
     assert "Function は残っている？ [False, False]" in engine
+    assert "100 ステップの損失がすべて等しい: True" in engine
+    assert "cannot replay this step: the step reads a value into Python with item()" in engine
     for page in PAGES:
         if page.stem != "index":
             assert "Traceback" not in page_text(site, page.stem), page.name

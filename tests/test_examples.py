@@ -12,7 +12,8 @@ from types import ModuleType
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-TESTED_ELSEWHERE = {"draw_graphs.py", "nn_784_128_64_10.py"}  # test_viz, test_nn_layers
+TESTED_ELSEWHERE = {"draw_graphs.py", "nn_784_128_64_10.py",  # test_viz, test_nn_layers
+                    "jit_step.py"}  # test_jit
 TESTED_HERE = {"neuron_step.py", "activations_learning_rates.py", "leaky_relu_adam_mnist.py",
                "nielsen_network.py", "hansen_exercises.py", "hansen_nn.py", "train_mnist.py",
                "check_my_backprop.py", "cnn_mnist.py"}

@@ -49,7 +49,11 @@ def network(seed: int = 0) -> tuple[nn.Module, object, object]:
 
 
 class StopAt:
-    """A loss that presses Ctrl-C (raises KeyboardInterrupt) at its ``at``-th call."""
+    """A loss that presses Ctrl-C (raises KeyboardInterrupt) at its ``at``-th call.
+
+    Its Python runs at every step only without jit (a jit replay runs the step's kernels, not
+    the loss's Python): the fits and trainings that use it pass jit=False / --no-jit.
+    """
 
     def __init__(self, at: int) -> None:
         self.calls, self.at, self.loss = 0, at, CROSS_ENTROPY()
@@ -210,7 +214,7 @@ def test_a_new_run_replaces_the_old_one_as_a_whole_at_its_first_save(tmp_path):
     model, optimizer, _ = network(seed=1)
     with pytest.raises(KeyboardInterrupt):
         fit(model, StopAt(2), optimizer, (x, t), epochs=1, batch_size=100, seed=1,
-            verbose=False, checkpoint=Checkpoint(tmp_path, options={"run": "new"}))
+            verbose=False, checkpoint=Checkpoint(tmp_path, options={"run": "new"}), jit=False)
     assert read_run(tmp_path) == old
     # A new run that finishes an epoch: nothing of the old one is left.
     fit(model, nn.CrossEntropyLoss(), optimizer, (x, t), epochs=1, batch_size=100, seed=1,
@@ -244,7 +248,7 @@ def test_fit_interrupted_then_resumed_equals_an_uninterrupted_run(tmp_path):
     model, optimizer, scheduler = network()
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C in the middle of epoch 3
         fit(model, StopAt(5 * 2 + 3), optimizer, (x, t), scheduler=scheduler,
-            checkpoint=Checkpoint(tmp_path), **common)
+            checkpoint=Checkpoint(tmp_path), jit=False, **common)
     assert read_run(tmp_path).epoch == 2
 
     model, optimizer, scheduler = network(seed=99)  # fresh objects, other initial weights
@@ -320,7 +324,7 @@ def test_ctrl_c_keeps_the_finished_epochs_and_resume_goes_on_bit_for_bit(tmp_pat
 def test_ctrl_c_before_the_first_epoch_ends_says_nothing_was_saved(tmp_path, monkeypatch,
                                                                   capsys):
     monkeypatch.setattr(nn, "CrossEntropyLoss", lambda: StopAt(3))
-    assert train(*SMALL, "--out", str(tmp_path / "run")) == 130
+    assert train(*SMALL, "--out", str(tmp_path / "run"), "--no-jit") == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == ("tinygrad-jp train: interrupted before the first epoch ended; "
                        "nothing saved")

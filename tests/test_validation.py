@@ -90,8 +90,9 @@ def test_validation_is_held_out_from_training_and_the_test_set_is_seen_once(tmp_
                         lambda sizes, activation, model: models.append(Recorder(sizes,
                                                                                 activation))
                         or models[-1])
+    # --no-jit: the Recorder's Python must run at every step (a jit replay runs kernels only)
     assert train(*SMALL, "--epochs", "2", "--val-split", "300", "--seed", "4",
-                 "--out", str(tmp_path / "run")) == 0
+                 "--out", str(tmp_path / "run"), "--no-jit") == 0
     (model,) = models
     (x, t), (x_test, _) = load_mnist_sample()
     (_, _), (x_val, _) = train_val_split(x, t, 300, seed=4)
@@ -111,7 +112,8 @@ def test_fit_validation_split_holds_out_rows_by_seed():
     manual_seed(0)
     model = Recorder([784, 8, 10], "relu")
     fit(model, nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), (x, t),
-        epochs=1, batch_size=50, validation_split=0.25, seed=7, verbose=False)
+        epochs=1, batch_size=50, validation_split=0.25, seed=7, verbose=False,
+        jit=False)  # the Recorder's Python must run at every step
     (_, _), (x_val, _) = train_val_split(x, t, 100, seed=7)
     assert model.evaluated == rows(x_val)
     assert len(set(model.trained)) == 300 and not set(model.trained) & set(rows(x_val))

@@ -16,9 +16,12 @@ from . import nn
 from .io import load, save
 from .compare import compare_gradients
 from .check import check_backprop, keep
+from .jit import JitError, JitWarning, jit
 
 __all__ = [
     "GradcheckError",
+    "JitError",
+    "JitWarning",
     "Tensor",
     "check_backprop",
     "compare_gradients",
@@ -28,6 +31,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "jit",
     "keep",
     "load",
     "manual_seed",

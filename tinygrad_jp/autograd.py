@@ -38,6 +38,9 @@ _data_of = operator.attrgetter("data")
 _requires_grad_of = operator.attrgetter("_requires_grad")
 _seq_of = operator.attrgetter("_seq")
 _next_seq = itertools.count(1).__next__  # numbers the outputs of recorded ops, in order
+# While ``tinygrad_jp.jit`` captures a step, its tape (jit.py) sees every kernel that runs:
+# each op's forward (here), each optimizer update (nn/optim.py); None the rest of the time.
+capture: Any = None
 
 # In-place writes, for backward's check (PyTorch's version counter, kept off the hot path):
 # the memory an in-place op wrote -> when (on the _next_seq clock). An op made at time s whose
@@ -156,6 +159,8 @@ class Function:
         fn = cls()
         out = _new_tensor(Tensor)
         out.data = fn.forward(*map(_data_of, inputs), **attrs)
+        if capture is not None:
+            capture.record(fn, inputs, attrs, out.data)
         if _grad_enabled:
             needs = tuple(map(_requires_grad_of, inputs))
             if True in needs:
@@ -282,6 +287,9 @@ def run_backward(
             g = grads.pop(id(tensor), None)
             if g is None:
                 continue
+            if capture is not None and (tensor._hooks or tensor._retains_grad):
+                capture.unsupported("a gradient hook or retain_grad() runs Python code on a "
+                                    "gradient inside the step")
             for hook in tensor._hooks or ():
                 replaced = hook(g)
                 g = g if replaced is None else replaced

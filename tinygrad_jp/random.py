@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 _rng = np.random.default_rng()
+# Set by jit while it captures a step: called when random numbers are drawn (jit.py).
+on_draw: Callable[[], None] | None = None
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -19,4 +23,6 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 def get_rng() -> np.random.Generator:
     """The current generator (changes after ``manual_seed``, so do not cache it)."""
+    if on_draw is not None:
+        on_draw()
     return _rng

@@ -37,6 +37,13 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+def note_read(how: str) -> None:
+    """Tell a jit capture in progress that the step reads a value into Python (jit.py)."""
+    if autograd.capture is not None:
+        autograd.capture.unsupported(f"the step reads a value into Python with {how}; a "
+                                     f"replay would not run that Python code")
+
+
 # While check_backprop runs the learner's forward this is a list, and every conversion of a
 # tensor that requires grad into a NumPy array or a Python number (which leaves the graph:
 # no gradient flows through the value) is noted in it, for the report.
@@ -192,9 +199,11 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
+        note_read("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
+        note_read("item() (also float(), int(), bool() of a tensor)")
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, "
                              f"this one has shape {self.shape}")
@@ -202,9 +211,11 @@ class Tensor:
         return self.data.item()
 
     def tolist(self) -> Any:
+        note_read("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        note_read("np.asarray(tensor)")
         _note_graph_exit(self, "a NumPy array (np.array(t), arr[i:j] = t, x.dot(t) on an array x)")
         array = self.data if dtype is None else self.data.astype(dtype)
         return array.copy() if copy and array is self.data else array  # np.array(t) copies
@@ -528,24 +539,29 @@ class Tensor:
         kind = type(error) if type(error) in (IndexError, ValueError) else TypeError
         return kind(f"{op} on a tensor of shape {self.shape} ({self.dtype}): {reason}")
 
-    # Comparisons are not differentiable: they give boolean tensors.
+    # Comparisons are not differentiable: they give boolean tensors (by an op outside the
+    # graph, so that a jit capture sees them).
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data == self._operand(other).data)
+        return self._compare(np.equal, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data != self._operand(other).data)
+        return self._compare(np.not_equal, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data < self._operand(other).data)
+        return self._compare(np.less, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data <= self._operand(other).data)
+        return self._compare(np.less_equal, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data > self._operand(other).data)
+        return self._compare(np.greater, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data >= self._operand(other).data)
+        return self._compare(np.greater_equal, other)
+
+    def _compare(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        return elementwise.mask(elementwise.NonDifferentiable, self, self._operand(other),
+                                func=ufunc)
 
     def add(self, other: Any) -> Tensor:
         return self + other
@@ -653,11 +669,11 @@ class Tensor:
     @numpy_keywords
     def argmax(self, axis: int | None = None) -> Tensor:
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor._wrap(np.argmax(self.data, axis=axis))
+        return elementwise.mask(elementwise.NonDifferentiable, self, func=np.argmax, axis=axis)
 
     @numpy_keywords
     def argmin(self, axis: int | None = None) -> Tensor:
-        return Tensor._wrap(np.argmin(self.data, axis=axis))
+        return elementwise.mask(elementwise.NonDifferentiable, self, func=np.argmin, axis=axis)
 
     # ----- shapes (ops/shape.py) --------------------------------------------------------------
     def reshape(self, *shape: Shape) -> Tensor:

@@ -44,6 +44,8 @@ from .datasets import DataLoader, train_val_split
 from .datasets.loader import as_pair
 from .diagnose import confusion_matrix, plot_confusion, plot_mistakes
 from .io import write_atomically
+from .jit import jit as jit_step
+from .nn.optim import Optimizer
 from .random import get_rng, manual_seed
 from .tensor import Tensor
 
@@ -330,6 +332,7 @@ def fit(
     checkpoint: Checkpoint | None = None,
     resume: bool = False,
     patience: int | None = None,
+    jit: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``data``; return the ``History``.
 
@@ -365,6 +368,14 @@ def fit(
             up to ``epochs`` in total, exactly as if it had never stopped.
         patience: stop early when val_loss has not improved for this many epochs
             (off when None).
+        jit: capture the training step on its first calls and replay its kernels after
+            (``tinygrad_jp.jit``): the same numbers, bit for bit, with less Python per step.
+            A step jit cannot replay (a gradient hook, random numbers drawn outside an op)
+            warns once and runs eagerly. With an optimizer not from ``nn.optim`` (its update
+            is not a kernel jit sees) every step runs eagerly. Under jit the Python of
+            ``model`` and ``loss`` runs on the capture calls only (replays run their
+            kernels): side effects there (a counter, a print) happen then only, as with
+            ``torch.jit.trace``. False: every step eager.
 
     Returns:
         History with "loss", "accuracy" (when the outputs are class scores) and, with
@@ -390,6 +401,7 @@ def fit(
     rng = np.random.default_rng(None if seed is None else np.random.SeedSequence(seed).spawn(1)[0])
     generators = {"shuffle": rng, "dropout": get_rng()}
     loader = _as_loader(data, batch_size, shuffle, rng, "fit")
+    step = _training_step(model, loss, optimizer, jit)
     if checkpoint is not None:
         checkpoint.prepare()
     if resume:
@@ -401,7 +413,7 @@ def fit(
     for epoch in range(history.epochs + 1, last + 1):
         bar = _progress_bar(loader, epoch, last) if verbose else None
         try:
-            values, seconds = _train_epoch(model, loss, optimizer, loader, bar)
+            values, seconds = _train_epoch(model, step, loader, bar)
             if validation is not None:
                 scores = evaluate(model, loss, validation, batch_size=max(batch_size, 1000))
                 values.update({f"val_{k}": v for k, v in scores.items()})
@@ -466,8 +478,24 @@ def _check_finite(data: Data, what: str) -> None:
                                  f"before training")
 
 
-def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
-                 bar: Any) -> tuple[dict[str, float], float]:
+def _training_step(model: Any, loss_fn: LossFn, optimizer: Any, jit: bool
+                   ) -> Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]:
+    """step(xb, tb) -> (loss, out): forward, backward and update of one batch; jitted or not."""
+
+    def step(xb: Tensor, tb: Tensor) -> tuple[Tensor, Tensor]:
+        out = model(xb)
+        loss = loss_fn(out, tb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss, out
+
+    # jit sees an update only inside an nn.optim optimizer: any other one runs eagerly.
+    return jit_step(step) if jit and isinstance(optimizer, Optimizer) else step
+
+
+def _train_epoch(model: Any, step: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]],
+                 loader: Batches, bar: Any) -> tuple[dict[str, float], float]:
     """One pass over the loader in train mode; returns the epoch's mean loss (and accuracy)
     and the seconds it took."""
     tally = _Tally()
@@ -476,11 +504,7 @@ def _train_epoch(model: Any, loss_fn: LossFn, optimizer: Any, loader: Batches,
     done = 0
     with _mode(model, training=True):
         for xb, tb in loader:
-            out = model(Tensor.from_numpy(xb))  # a view of the batch, not a copy
-            loss = loss_fn(out, Tensor.from_numpy(tb))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            loss, out = step(Tensor.from_numpy(xb), Tensor.from_numpy(tb))  # views, not copies
             value = loss.item()
             if not math.isfinite(value):
                 _check_finite((xb, tb), f"batch {done + 1} of the training data")

@@ -171,6 +171,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"folder holding the data files (default: ${ENV_VAR}, else ~/.cache/tinygrad_jp)")
     add("--no-download", action="store_true", help="never download; use what is on disk")
     add("--quiet", action="store_true", help="no progress bar")
+    add("--no-jit", dest="jit", action="store_false",
+        help="run every step eagerly (by default the step is captured on its first calls "
+             "and replayed: tinygrad_jp.jit, the same numbers bit for bit, faster)")
 
 
 # ---------------------------------------------------------------------------
@@ -315,7 +318,8 @@ def _train(args: argparse.Namespace, checkpoint: Checkpoint) -> int:
                       epochs=args.epochs, batch_size=args.batch_size, validation=validation,
                       seed=args.seed, scheduler=scheduler, verbose=not args.quiet,
                       history=None if args.resume else History(info=info),
-                      checkpoint=checkpoint, resume=args.resume, patience=args.patience)
+                      checkpoint=checkpoint, resume=args.resume, patience=args.patience,
+                      jit=args.jit)
     except (FloatingPointError, ValueError, OSError) as err:
         return _error(f"{err} ({checkpoint.saved_epochs} epochs are saved in {args.out})", 1)
     return _test_once(args, checkpoint, model, history, test, used)

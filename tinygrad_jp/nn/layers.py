@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ops.elementwise import constant
-from ..random import get_rng
+from ..ops.elementwise import DropoutMask, mask
 from ..tensor import DEFAULT_FLOAT, Tensor
 from . import init as init_
 from .module import Module, Parameter
@@ -205,9 +204,7 @@ class Dropout(Module):
         x = as_tensor(x)
         if not self.training or self.p == 0.0:
             return x
-        keep = get_rng().random(x.shape) >= self.p
-        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
-        return x * constant((keep * scale).astype(x.dtype))
+        return x * mask(DropoutMask, x, p=self.p)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

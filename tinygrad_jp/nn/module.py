@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import RemovableHandle
 from ..tensor import Tensor
 
@@ -83,6 +84,9 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         out = self.forward(*args, **kwargs)
+        if self._forward_hooks and autograd.capture is not None:
+            autograd.capture.unsupported("a forward hook (register_forward_hook) runs Python "
+                                         "code on a module's output inside the step")
         for hook in self._forward_hooks or ():
             replaced = hook(self, args, out)
             out = out if replaced is None else replaced

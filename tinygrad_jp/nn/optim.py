@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import no_grad, note_inplace_write
 from ..tensor import Tensor
 from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
@@ -52,10 +53,14 @@ class Optimizer:
     @no_grad()
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
-        for p, state in zip(self.params, self.state):
-            if p.grad is not None:
+        for i, (p, state) in enumerate(zip(self.params, self.state)):
+            if p.grad is None:
+                continue
+            if autograd.capture is None:
                 self._update(p.data, p.grad.data, state)
-                note_inplace_write(p.data)  # a backward through an older graph must refuse
+            else:  # tinygrad_jp.jit is capturing this step: the update is one of its kernels
+                autograd.capture.update(self, i)
+            note_inplace_write(p.data)  # a backward through an older graph must refuse
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         raise NotImplementedError

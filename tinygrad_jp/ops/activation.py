@@ -82,8 +82,18 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        x = self.inputs[0].data
-        return (g * constant((x > 0).astype(x.dtype)),)
+        return (ReLUSlope.apply(g, self.inputs[0].detach()),)
+
+
+class ReLUSlope(Function):
+    """g where x > 0, else 0: ReLU's backward as one op (the mask is made inside the op, so
+    a jit capture sees it; its input x is detached: the slope of ReLU has no gradient)."""
+
+    def forward(self, g: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return g * (x > 0)
+
+    def backward(self, h: Tensor) -> tuple[Tensor | None, None]:
+        return (ReLUSlope.apply(h, self.inputs[1]), None)
 
 
 class LeakyReLU(Function):
@@ -93,8 +103,17 @@ class LeakyReLU(Function):
         return np.where(x > 0, x, x * alpha)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        x = self.inputs[0].data
-        return (g * constant(np.where(x > 0, 1, self.attrs["alpha"]).astype(x.dtype)),)
+        return (LeakyReLUSlope.apply(g, self.inputs[0].detach(), **self.attrs),)
+
+
+class LeakyReLUSlope(Function):
+    """g where x > 0, alpha g elsewhere: LeakyReLU's backward as one op (like ReLUSlope)."""
+
+    def forward(self, g: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+        return g * np.where(x > 0, 1, alpha).astype(x.dtype)
+
+    def backward(self, h: Tensor) -> tuple[Tensor | None, None]:
+        return (LeakyReLUSlope.apply(h, self.inputs[1], **self.attrs), None)
 
 
 class Tanh(Function):

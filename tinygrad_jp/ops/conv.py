@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import constant
+from .elementwise import Mask, mask
 
 Pair = tuple[int, int]
 GEOMETRY = ("kernel", "stride", "padding")  # the attrs the three convolution ops share
@@ -214,16 +214,25 @@ class MaxPool2d(Function):
         return _over_taps(np.maximum, windows(x, kernel, stride))
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        x, out = self.inputs[0], self.output.data
-        cols = windows(x.data, **self.attrs)
-        mask = np.zeros(cols.shape, x.dtype)
+        x = self.inputs[0]
+        chosen = mask(FirstMaximum, x, self.output, **self.attrs)
+        spread = g.reshape(*g.shape, 1, 1) * chosen
+        return (Col2Im.apply(spread, size=x.shape[2:], **self.attrs),)
+
+
+class FirstMaximum(Mask):
+    """1 at the first maximum (row-major) of each window of x, 0 elsewhere:
+    (N, C, OH, OW, kh, kw), for x (N, C, H, W) and its windows' maxima ``out`` (N, C, OH, OW)."""
+
+    def forward(self, x: np.ndarray, out: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
+        cols = windows(x, kernel, stride)
+        chosen = np.zeros(cols.shape, x.dtype)
         taken = np.zeros(out.shape, bool)  # windows whose maximum already has the gradient
         for i, j in np.ndindex(*cols.shape[4:]):  # row-major: the first maximum wins
             first = (cols[..., i, j] == out) & ~taken
-            mask[..., i, j] = first
+            chosen[..., i, j] = first
             taken |= first
-        spread = g.reshape(*g.shape, 1, 1) * constant(mask)
-        return (Col2Im.apply(spread, size=x.shape[2:], **self.attrs),)
+        return chosen
 
 
 class AvgPool2d(Function):

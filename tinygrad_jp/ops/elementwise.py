@@ -6,17 +6,84 @@ shape and the engine sums it back to each input's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..autograd import Function
+from ..random import get_rng
 from ..tensor import Tensor
 
 
 def constant(array: np.ndarray) -> Tensor:
     """A tensor outside the graph (masks, signs): its gradient is never wanted."""
     return Tensor._wrap(array)
+
+
+class Mask(Function):
+    """Base of the ops that compute an array nobody differentiates (a 0/1 mask, a sign, a
+    share of a tie) from tensors' values. Applied to detached inputs, so never recorded.
+
+    Written as ops, not as raw NumPy inside a backward, so that every array computation of a
+    step passes through an op's forward: what ``tinygrad_jp.jit`` captures and replays.
+    """
+
+    def backward(self, g: Tensor) -> tuple[None, ...]:
+        return (None,) * len(self.inputs)
+
+
+def mask(op: type[Mask], *inputs: Tensor, **attrs: Any) -> Tensor:
+    """``op`` applied to the values of ``inputs``, outside the graph."""
+    return op.apply(*(t.detach() for t in inputs), **attrs)
+
+
+class NonDifferentiable(Mask):
+    """A NumPy function whose result has no gradient: a comparison (``x > y`` gives
+    booleans), a sign, ``isnan``, ``argmax``; ``options`` are its keyword arguments."""
+
+    def forward(self, *arrays: np.ndarray, func: Callable, **options: Any) -> np.ndarray:
+        return func(*arrays, **options)
+
+
+class DropoutMask(Mask):
+    """Inverted dropout's mask for x: 0 with probability p, else 1/(1-p), in x's dtype, from
+    the generator of ``manual_seed``. An op, so a jit replay draws again, as eager would."""
+
+    draws_random_numbers = True
+
+    def forward(self, x: np.ndarray, p: float) -> np.ndarray:
+        keep = get_rng().random(x.shape) >= p
+        scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+        return (keep * scale).astype(x.dtype)
+
+
+class Chosen(Mask):
+    """1 where ``condition`` holds (is non-zero), else 0, in ``dtype``."""
+
+    def forward(self, condition: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        return condition.astype(bool).astype(dtype)
+
+
+class SelectShare(Mask):
+    """The share of maximum(x, y)'s (or minimum's) gradient that goes to x: 1 where x is
+    chosen, 0.5 on ties, 0 elsewhere."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray, x_wins: np.ufunc) -> np.ndarray:
+        dtype = np.result_type(x, y)
+        return x_wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
+
+
+class Inside(Mask):
+    """1 where low <= x <= high (a missing bound is no bound), else 0, in x's dtype."""
+
+    def forward(self, x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return inside.astype(x.dtype)
 
 
 def _mismatch(op: str, x: np.ndarray, y: np.ndarray, error: ValueError) -> ValueError:
@@ -125,7 +192,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        return (g * constant(np.sign(self.inputs[0].data)),)
+        return (g * mask(NonDifferentiable, self.inputs[0], func=np.sign),)
 
 
 class Sin(Function):
@@ -150,12 +217,10 @@ class _Select(_Binary):
     x_wins: np.ufunc  # where x is the one chosen: np.greater for maximum
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, y = self.inputs[0].data, self.inputs[1].data
-        dtype = np.result_type(x, y)
-        share = self.x_wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
+        share = mask(SelectShare, *self.inputs, x_wins=self.x_wins)
         need_x, need_y = self.needs_input_grad
-        return (g * constant(share) if need_x else None,
-                g * constant(1 - share) if need_y else None)
+        return (g * share if need_x else None,
+                g * (1 - share) if need_y else None)
 
 
 class Maximum(_Select):
@@ -177,13 +242,7 @@ class Clip(Function):
         return np.clip(x, low, high)
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
-        x, low, high = self.inputs[0].data, self.attrs["low"], self.attrs["high"]
-        inside = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            inside &= x >= low
-        if high is not None:
-            inside &= x <= high
-        return (g * constant(inside.astype(x.dtype)),)
+        return (g * mask(Inside, self.inputs[0], **self.attrs),)
 
 
 class Cast(Function):
@@ -206,7 +265,6 @@ class Where(Function):
                              f"broadcast") from None
 
     def backward(self, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
-        chosen = self.inputs[0].data.astype(bool)
+        chosen = mask(Chosen, self.inputs[0], dtype=g.dtype)
         _, need_x, need_y = self.needs_input_grad
-        return (None, g * constant(chosen.astype(g.dtype)) if need_x else None,
-                g * constant((~chosen).astype(g.dtype)) if need_y else None)
+        return (None, g * chosen if need_x else None, g * (1 - chosen) if need_y else None)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import constant
+from .elementwise import Mask, constant, mask
 from .shape import Reshape
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -42,15 +42,13 @@ def _as_target(prediction: Tensor, target: Any) -> Tensor:
 
 
 def _check_target(logits: Tensor, target: Tensor) -> None:
-    n, c = logits.shape
+    """Shapes only: the labels' values are checked inside the op (once per batch, and by
+    every jit replay, which runs the op's forward but not this function)."""
+    n = logits.shape[0]
     if target.dtype.kind in "iu":
         if target.shape != (n,):
             raise ValueError(f"softmax_cross_entropy: integer labels must have shape ({n},) "
                              f"for logits {logits.shape}, got {target.shape}")
-        if n and (target.data.min() < 0 or target.data.max() >= c):
-            bad = target.data[(target.data < 0) | (target.data >= c)][0]
-            raise ValueError(f"softmax_cross_entropy: label {bad} is out of range for {c} "
-                             f"classes (labels must be 0..{c - 1})")
     elif target.shape != logits.shape:
         raise ValueError(f"softmax_cross_entropy: target rows must have the logits' shape "
                          f"{logits.shape}, got {target.shape} (or give integer labels ({n},))")
@@ -68,6 +66,7 @@ class SoftmaxCrossEntropy(Function):
         probs = np.exp(shifted)
         total = probs.sum(axis=1, keepdims=True)
         if t.dtype.kind in "iu":  # -log p_label = log Σ e^shifted - shifted_label
+            _check_labels(t, x.shape[1])
             losses = np.log(total[:, 0]) - shifted[np.arange(len(x)), t]
         else:
             losses = -(t * (shifted - np.log(total))).sum(axis=1)
@@ -82,9 +81,10 @@ class SoftmaxCrossEntropy(Function):
         # With create_graph the softmax must be in the graph; otherwise the saved one is equal.
         recorded = is_grad_enabled()
         gx = gt = None
-        if self.needs_input_grad[0]:
-            p = logits.softmax(axis=1) if recorded else constant(probs)
-            gx = (p - self._as_rows(target, probs)) * scale
+        if self.needs_input_grad[0] and recorded:
+            gx = (logits.softmax(axis=1) - self._as_rows(target, probs)) * scale
+        elif self.needs_input_grad[0]:  # the common case, in one op
+            gx = mask(SoftmaxMinusTarget, constant(probs), target, scale)
         if self.needs_input_grad[1]:  # rows as a differentiable input: rare, not optimised
             gt = -logits.log_softmax(axis=1) * scale
         return gx, gt
@@ -100,9 +100,44 @@ class SoftmaxCrossEntropy(Function):
     def _as_rows(target: Tensor, probs: np.ndarray) -> Tensor:
         if target.dtype.kind not in "iu":
             return target
-        onehot = np.zeros_like(probs)
-        onehot[np.arange(len(probs)), target.data] = 1
-        return constant(onehot)
+        return OneHot.apply(target, classes=probs.shape[1], dtype=probs.dtype)
+
+
+class SoftmaxMinusTarget(Mask):
+    """(softmax - t) · scale for labels (N,) or rows (N, C) t: the loss's gradient in one op
+    with one new array, when the backward is not recorded (so no gradient of its own)."""
+
+    def forward(self, probs: np.ndarray, t: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        if t.dtype.kind in "iu":  # p - onehot, without making the one-hot rows
+            rows = probs.copy()
+            rows[np.arange(len(probs)), t] -= 1
+        else:
+            rows = probs - t
+        if np.result_type(rows, scale) != rows.dtype:
+            return rows * scale
+        rows *= scale
+        return rows
+
+
+def _check_labels(labels: np.ndarray, classes: int) -> None:
+    # Read as unsigned, a negative label is huge: one pass over the labels finds both kinds.
+    unsigned = labels
+    if labels.dtype.kind == "i":
+        unsigned = labels.view(labels.dtype.str.replace("i", "u"))
+    if len(labels) and unsigned.max() >= classes:
+        bad = labels[(labels < 0) | (labels >= classes)][0]
+        raise ValueError(f"softmax_cross_entropy: label {bad} is out of range for {classes} "
+                         f"classes (labels must be 0..{classes - 1})")
+
+
+class OneHot(Function):
+    """Integer labels (N,) -> rows (N, classes) with a 1 at each label: an op (not raw NumPy
+    in the backward) so that a jit capture sees it. Labels have no gradient."""
+
+    def forward(self, labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+        rows = np.zeros((len(labels), classes), dtype)
+        rows[np.arange(len(labels)), labels] = 1
+        return rows
 
 
 def softmax_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:

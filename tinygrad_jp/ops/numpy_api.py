@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, note_read
 from . import elementwise, matmul, shape
 
 
@@ -53,8 +53,8 @@ def _unary(method: str) -> Callable[[Tensor], Tensor]:
 
 
 def _constant(ufunc: np.ufunc) -> Callable[[Tensor], Tensor]:
-    """A ufunc whose result is flat or boolean (sign, isnan): computed outside the graph."""
-    return lambda x: Tensor._wrap(ufunc(x.data))
+    """A ufunc whose result is flat or boolean (sign, isnan): outside the graph."""
+    return lambda x: elementwise.mask(elementwise.NonDifferentiable, x, func=ufunc)
 
 
 UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
@@ -104,9 +104,10 @@ def _outer(a: Any, b: Any) -> Tensor:
 
 def _where(condition: Any, x: Any, y: Any) -> Tensor:
     like = _first_tensor((x, y, condition))
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return elementwise.Where.apply(Tensor._wrap(mask.astype(bool)), _as_tensor(x, like),
-                                   _as_tensor(y, like))
+    # Any condition (booleans or numbers: non-zero holds), outside the graph.
+    mask = condition.detach() if isinstance(condition, Tensor) else Tensor._wrap(
+        np.asarray(condition))
+    return elementwise.Where.apply(mask, _as_tensor(x, like), _as_tensor(y, like))
 
 
 def _reduction(method: str) -> Callable[..., Tensor]:
@@ -221,6 +222,10 @@ INSPECTIONS: dict[Callable, Callable[..., Any]] = {
 }
 
 
+# The inspections that read values into plain NumPy (a jit capture must know: tensor.py).
+READS_VALUES = {np.allclose, np.array_equal, np.isclose, np.all, np.any, np.round}
+
+
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -278,4 +283,6 @@ def array_function(func: Callable, types: Sequence[type], args: tuple, kwargs: d
     handler = FUNCTIONS.get(func) or INSPECTIONS.get(func)
     if handler is None:
         raise _refuse(name, "is not supported on a Tensor")
+    if func in READS_VALUES:
+        note_read(name)
     return _call(name, handler, args, kwargs)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import constant
+from .elementwise import Mask, mask
 from .shape import Reshape
 
 
@@ -81,9 +81,16 @@ class _Extreme(Function):
 
     def backward(self, g: Tensor) -> tuple[Tensor]:
         x, axis = self.inputs[0], self.attrs["axis"]
-        hit = x.data == self.output.data.reshape(_kept_shape(x.shape, axis))
-        share = hit / hit.sum(axis=axis, keepdims=True)
-        return (_spread(g, x.shape, axis) * constant(share.astype(x.dtype)),)
+        share = mask(ExtremeShare, x, self.output, axis=axis)
+        return (_spread(g, x.shape, axis) * share,)
+
+
+class ExtremeShare(Mask):
+    """Where x equals its reduced extreme ``out``: 1 / (number of ties), else 0."""
+
+    def forward(self, x: np.ndarray, out: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+        hit = x == out.reshape(_kept_shape(x.shape, axis))
+        return (hit / hit.sum(axis=axis, keepdims=True)).astype(x.dtype)
 
 
 class Max(_Extreme):
