@@ -99,7 +99,10 @@ def test_a_loaded_optimizer_state_is_checked_too() -> None:
     state["hyperparameters"]["lr"] = -1.0
     with pytest.raises(ValueError, match="Adam: the learning rate lr must be"):
         opt.load_state_dict(state)
-    assert opt.lr == 1e-3
+    state["hyperparameters"].update(lr=0.5, eps=-1.0)  # a good value beside a bad one
+    with pytest.raises(ValueError, match=r"Adam: eps must be a finite number > 0, got -1\.0"):
+        opt.load_state_dict(state)
+    assert opt.lr == 1e-3 and opt.eps == 1e-8  # nothing of the refused state was taken
 
 
 # ----- the command line -------------------------------------------------------------------------

@@ -56,9 +56,10 @@ class Optimizer:
         self.state: list[State] = [{} for _ in self.params]
 
     def _set_hyperparameters(self, **values: Any) -> None:
-        """Check each value against its range in ``RANGES`` and set it as an attribute."""
+        """Check every value against its range in ``RANGES``, then set them as attributes."""
         for name, value in values.items():
             _check_hyperparameter(type(self).__name__, name, value)
+        for name, value in values.items():
             setattr(self, name, tuple(value) if name == "betas" else value)
 
     def zero_grad(self) -> None:
