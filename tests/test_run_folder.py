@@ -279,6 +279,13 @@ def run_train(out: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command(out, *args), capture_output=True, text=True, timeout=300)
 
 
+def default_ctrl_c() -> None:
+    """In the child, before it starts: Ctrl-C means KeyboardInterrupt again. A shell starts a
+    background job (``pytest &``, a CI script's job) with SIGINT ignored, and a Python started
+    that way keeps ignoring it, so the SIGINT below would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_after_first_epoch(process: subprocess.Popen, out: Path) -> tuple[str, str]:
     deadline = time.monotonic() + 120
     while not (out / MANIFEST).exists():
@@ -295,7 +302,8 @@ RUN = [*SAMPLE, "--sizes", "784,16,10", "--batch-size", "20", "--schedule", "non
 def test_ctrl_c_keeps_the_finished_epochs_and_resume_goes_on_bit_for_bit(tmp_path):
     out = tmp_path / "run"
     process = subprocess.Popen(command(out, *RUN, "--epochs", "200"), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=default_ctrl_c)
     _, stderr = interrupt_after_first_epoch(process, out)
     assert process.returncode == 130
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr

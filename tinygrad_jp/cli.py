@@ -2,15 +2,16 @@
 
 Each subcommand lives beside the feature it drives and exposes two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; this file wires them together and holds
-the argument types they share (``parse_sizes``).
+the argument types they share (``parse_sizes``, ``positive_float``, ``int_in_range``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # subcommand -> (module that implements it, one-line help)
 SUBCOMMANDS = {
@@ -33,6 +34,32 @@ def parse_sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give at least two positive layer widths, e.g. 784,128,64,10")
     return sizes
+
+
+def positive_float(text: str) -> float:
+    """The argparse type of a tolerance or a rate: a finite number > 0 (not nan, not inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number > 0")
+    return value
+
+
+def int_in_range(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for an integer in [low, high], e.g. a batch size with a sane limit."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text}: give an integer from {low} to {high:,}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:

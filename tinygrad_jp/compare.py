@@ -30,7 +30,7 @@ import numpy as np
 from . import nn
 from ._table import html_table, text_table
 from .check import BackpropRow, check_backprop, compare_arrays, keep, kept_values
-from .cli import parse_sizes
+from .cli import parse_sizes, positive_float
 from .datasets import load_mnist_sample
 from .reference import HansenNetwork, LeakyReluAdamNetwork, NielsenNetwork, RaschkaMLP
 from .reference._data import as_one_hot
@@ -331,7 +331,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and data")
     parser.add_argument("--data", choices=("auto", "mnist", "random"), default="auto",
                         help="MNIST sample digits (auto: when sizes run 784 -> 10) or random")
-    parser.add_argument("--rtol", type=float, default=1e-9, help="pass threshold")
+    parser.add_argument("--rtol", type=positive_float, default=1e-9,
+                        help="pass threshold, a finite number > 0")
     parser.add_argument("--forward", action="store_true", help="also compare z^l and a^l")
 
 

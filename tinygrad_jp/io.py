@@ -29,6 +29,7 @@ from .tensor import Tensor
 FORMAT = "tinygrad_jp.save"
 VERSION = 1
 _META = "__tinygrad_jp__"
+_ZIP_MAGIC = b"PK\x03\x04"  # how every .npz archive, so every checkpoint, begins
 PathLike = str | os.PathLike
 
 
@@ -55,6 +56,7 @@ def load(path: PathLike) -> dict[str, Any]:
     """Read a file written by ``save``; raises LoadError (naming the file) if it is not one."""
     path = Path(path)
     try:
+        _check_is_archive(path)
         # Our own file object: np.load leaks the one it opens when the zip is unreadable.
         with path.open("rb") as f, np.load(f, allow_pickle=False) as npz:
             if _META not in npz.files:
@@ -73,6 +75,15 @@ def load(path: PathLike) -> dict[str, Any]:
             TypeError) as e:
         raise LoadError(f"load: cannot read {path}: it is truncated, corrupt or not a "
                         f"tinygrad_jp save file ({type(e).__name__}: {e})") from e
+
+
+def _check_is_archive(path: Path) -> None:
+    """Refuse a file that is no .npz archive before np.load sees it: NumPy would take it for
+    a pickle and advise ``allow_pickle``, which is never the answer for a checkpoint."""
+    with path.open("rb") as f:
+        if f.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
+            raise LoadError(f"load: {path} is not a tinygrad_jp checkpoint (not an .npz "
+                            f"archive, which tinygrad_jp.save writes)")
 
 
 def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:

@@ -122,6 +122,15 @@ _PYTORCH_NAMES = {
 }
 
 
+def _check_grad(tensor: Tensor, grad: Any) -> None:
+    """A ``.grad`` set by hand must be a Tensor of the tensor's shape and kind of dtype."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"grad: expected a Tensor or None, got {type(grad).__name__}")
+    if grad.shape != tensor.shape or grad.dtype.kind != tensor.dtype.kind:
+        raise ValueError(f"grad: a gradient of shape {grad.shape} ({grad.dtype}) cannot be "
+                         f"the .grad of a tensor of shape {tensor.shape} ({tensor.dtype})")
+
+
 class Tensor:
     """An array with an optional gradient.
 
@@ -143,7 +152,7 @@ class Tensor:
         return numpy_api.array_function(func, types, args, kwargs)
 
     # Class-level defaults keep creating a tensor cheap: _wrap only has to set ``data``.
-    grad: Tensor | None = None
+    _grad: Tensor | None = None
     creator: Any = None
     name: str | None = None
     _requires_grad: bool = False  # read through the property below; the engine reads it directly
@@ -191,6 +200,16 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    def _set_grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
+
+    # A property so that a .grad set by hand is checked; its getter is C-level (attrgetter), as
+    # for requires_grad, so reading a gradient costs what reading an attribute costs.
+    grad = property(operator.attrgetter("_grad"), _set_grad,
+                    doc="∂C/∂self after backward (None before): a Tensor of this tensor's shape.")
 
     @property
     def is_leaf(self) -> bool:

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import nn, seeds
 from .autograd import Function, backward_order
-from .cli import parse_sizes
+from .cli import int_in_range, parse_sizes
 from .io import write_atomically
 from .random import manual_seed
 from .reference.specs import ALIASES, SEEDS, lookup
@@ -63,6 +63,9 @@ __all__ = [
 ]
 
 FORMATS = ("svg", "png", "pdf", "dot")
+# The graph command draws shapes, not data: a larger batch only costs memory (and a typo such
+# as 100000000 would ask for hundreds of GiB before anything is drawn).
+MAX_GRAPH_BATCH = 10_000
 RANKDIRS = ("TB", "LR", "BT", "RL")
 FONT = "Helvetica,Arial,sans-serif"
 SMALL_ARRAY = 6  # show_values prints arrays up to this many elements, else min/mean/max
@@ -477,6 +480,24 @@ def render(graph: graphviz.Digraph, fmt: str) -> bytes:
         raise GraphvizNotFoundError(INSTALL_HINTS) from error
 
 
+def picture_format(path: Path) -> str:
+    """The format that ``path``'s suffix names (one of FORMATS), or a ValueError naming them."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {path.suffix or '(no suffix)'!r} of {path}; "
+                         f"use one of {', '.join('.' + f for f in FORMATS)}")
+    return fmt
+
+
+def _out_path(text: str) -> Path:
+    """The argparse type of ``--out``: a path whose suffix is a picture format."""
+    try:
+        picture_format(Path(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return Path(text)
+
+
 def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: Any) -> Path:
     """Draw ``output`` (or take a drawn graph) and save it; the suffix picks the format.
 
@@ -487,10 +508,10 @@ def save_graph(output: Tensor | graphviz.Digraph, path: str | Path, **options: A
     ``options`` are passed to :func:`draw_graph`.
     """
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise ValueError(f"save_graph: unknown format {path.suffix!r}; use one of "
-                         f"{', '.join('.' + f for f in FORMATS)}")
+    try:
+        fmt = picture_format(path)
+    except ValueError as error:
+        raise ValueError(f"save_graph: {error}") from None
     graph = output if isinstance(output, graphviz.Digraph) else draw_graph(output, **options)
     dot_text = graph.source.encode("utf-8")
     if fmt == "dot":
@@ -549,10 +570,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which seed network to draw (default: mlp, built with nn.MLP)")
     parser.add_argument("--sizes", type=parse_sizes, default=None, metavar="784,...,10",
                         help="layer widths, input first (default: the net's own)")
-    parser.add_argument("--batch", type=int, default=32, help="batch size (default: 32)")
+    parser.add_argument("--batch", type=int_in_range(1, MAX_GRAPH_BATCH), default=32,
+                        help=f"batch size, 1 to {MAX_GRAPH_BATCH:,} (default: 32)")
     parser.add_argument("--backward", action="store_true",
                         help="draw the backward graph (gradient functions) instead")
-    parser.add_argument("--out", default="graph.svg",
+    parser.add_argument("--out", type=_out_path, default="graph.svg",
                         help="output file; the suffix picks .svg .png .pdf or .dot")
     parser.add_argument("--show-values", action="store_true", help="value summaries")
     parser.add_argument("--show-grads", action="store_true",

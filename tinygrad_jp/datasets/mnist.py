@@ -42,7 +42,6 @@ import zlib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 from tqdm import tqdm
@@ -400,28 +399,23 @@ _CHUNK = 1 << 16
 _TIMEOUT_SECONDS = 30
 
 
-def _fetch(url: str, dest: Path, sha256: str, desc: str) -> None:
-    """Stream url into dest with ``write_atomically``: dest appears only complete and checked."""
-
-    def stream(out: BinaryIO) -> None:
-        digest = hashlib.sha256()
-        with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            received = 0
-            with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False) as bar:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-        if total is not None and received != total:
-            raise DownloadError(f"{url}: got {received} of {total} bytes (connection cut)")
-        if digest.hexdigest() != sha256:
-            raise DownloadError(
-                f"{url}: SHA-256 mismatch (got {digest.hexdigest()}, expected {sha256})"
-            )
-
-    write_atomically(dest, stream)
+def _fetch(url: str, sha256: str, desc: str) -> bytes:
+    """The body at url, complete and with this SHA-256 (else DownloadError). It is held in
+    memory (MNIST's largest file is 10 MB): nothing touches the disk before it is checked."""
+    body = io.BytesIO()
+    with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False) as bar:
+            while chunk := response.read(_CHUNK):
+                body.write(chunk)
+                bar.update(len(chunk))
+    data = body.getvalue()
+    if total is not None and len(data) != total:
+        raise DownloadError(f"{url}: got {len(data)} of {total} bytes (connection cut)")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise DownloadError(f"{url}: SHA-256 mismatch (got {digest}, expected {sha256})")
+    return data
 
 
 def download_file(
@@ -430,24 +424,26 @@ def download_file(
     """Download ``name`` into folder from the first mirror that serves it with this SHA-256.
 
     Each mirror's URL is ``mirror + name``. The file only ever appears complete and checked:
-    it is written to a temporary file in the same folder and renamed (``io.write_atomically``),
-    and the temporary file is removed on any failure (network, truncation, checksum,
-    interruption).
+    the body is checked in memory, then written to a temporary file in the same folder and
+    renamed (``io.write_atomically``). Nothing is created on disk, not even the folder, before
+    a download has succeeded (network failure, truncation, checksum, interruption).
 
     Returns:
         The path of the downloaded file.
 
     Raises DownloadError listing each mirror's failure when none succeeded.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / name
+    data = _fetch_from_mirrors(name, mirrors, sha256)
+    return write_atomically(Path(folder) / name, lambda f: f.write(data), mkdir=True)
+
+
+def _fetch_from_mirrors(name: str, mirrors: Sequence[str], sha256: str) -> bytes:
+    """The checked body of ``name`` from the first mirror that serves it."""
     failures = []
     for mirror in mirrors:
         url = mirror + name
         try:
-            _fetch(url, dest, sha256, desc=name)
-            return dest
+            return _fetch(url, sha256, desc=name)
         except DownloadError as err:
             failures.append(str(err))
         except (OSError, http.client.HTTPException) as err:  # URLError, timeouts, bad replies
@@ -482,11 +478,16 @@ def _locate_and_read(
     """Find the data set (see the module docstring for the order), downloading if allowed."""
     base = data_root(root)
     looked = _candidate_folders(base, spec)
+    target = _download_folder(base, spec)
     for folder in looked:
-        found = _load_from(folder, spec)
+        try:
+            found = _load_from(folder, spec)
+        except DatasetFormatError as error:
+            if folder != target:  # the user's own files: never replaced
+                raise
+            found = _repair_download(folder, spec, download, error)
         if found is not None:
             return found
-    target = _download_folder(base, spec)
     message = _not_found_message(spec, looked, target)
     if not download:
         raise DatasetNotFoundError(message + " (download=False)")
@@ -496,6 +497,30 @@ def _locate_and_read(
         raise DatasetNotFoundError(f"{message}\nThe download failed: {err}") from err
     found = _load_from(target, spec)
     assert found is not None  # all four files are there now
+    return found
+
+
+def _repair_download(folder: Path, spec: DatasetSpec, download: bool,
+                     error: DatasetFormatError) -> Arrays:
+    """A file of the download folder failed to read: download again, atomically, the files
+    whose SHA-256 is not the official one (a cut copy, a disk error). Offline, or if that
+    fails, the error names them and says to delete them."""
+    corrupt = [folder / name for name, digest in spec.sha256.items()
+               if (folder / name).is_file()
+               and hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest]
+    if not corrupt:  # the official files are fine: the error is in another file
+        raise error
+    names = ", ".join(map(str, corrupt))
+    advice = f"{names}: not the official file (SHA-256 differs); delete it and load again"
+    if not download:
+        raise DatasetFormatError(f"{error}\n{advice} with download=True") from error
+    try:
+        for path in corrupt:
+            download_file(path.name, folder, spec.mirrors, spec.sha256[path.name])
+    except OSError as err:
+        raise DatasetFormatError(f"{error}\n{advice} once online.\n{err}") from err
+    found = _load_from(folder, spec)
+    assert found is not None  # the files that were there are again, now the official ones
     return found
 
 

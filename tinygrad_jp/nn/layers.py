@@ -6,6 +6,7 @@ Every layer works on row batches: x has shape (N, features), one example per row
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -31,6 +32,13 @@ def as_tensor(x: Any, dtype: np.dtype | None = None) -> Tensor:
     return x if dtype is None or x.data.dtype is dtype or x.dtype == dtype else x.astype(dtype)
 
 
+def check_widths(layer: str, what: str, widths: Sequence[Any]) -> None:
+    """Refuse layer widths that are not positive integers (a width 0 makes empty weights)."""
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+               for n in widths):
+        raise ValueError(f"{layer}: {what} must be positive integers, got {list(widths)}")
+
+
 class Linear(Module):
     """y = x Wᵀ + b for x (N, in_features) -> y (N, out_features), one fused op.
 
@@ -47,6 +55,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = DEFAULT_FLOAT, init: str = "default") -> None:
         super().__init__()
+        check_widths("Linear", "in_features and out_features", (in_features, out_features))
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
@@ -251,6 +260,7 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output width, got "
                              f"{list(sizes)}")
+        check_widths("MLP", "the layer widths in sizes", sizes)
         self.sizes = list(sizes)
         self.layers = ModuleList(Linear(n_in, n_out, bias=bias, dtype=dtype, init=init)
                                  for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))

@@ -12,7 +12,8 @@ formula, written in the class docstring with g = ∂C/∂θ (plus λθ when weig
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import numbers
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,18 @@ from ..tensor import Tensor
 from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
 
 State = dict[str, Any]
+
+# The values each hyperparameter may take, checked by every optimizer (`_check_hyperparameter`).
+_AT_LEAST_0 = ("a finite number >= 0", lambda v: 0 <= v < math.inf)
+_IN_0_1 = ("in [0, 1)", lambda v: 0 <= v < 1)
+RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "lr": _AT_LEAST_0,
+    "weight_decay": _AT_LEAST_0,
+    "momentum": _AT_LEAST_0,
+    "eps": ("a finite number > 0", lambda v: 0 < v < math.inf),
+    "alpha": _IN_0_1,
+    "betas": _IN_0_1,  # each of the two
+}
 
 
 class Optimizer:
@@ -40,10 +53,15 @@ class Optimizer:
             if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
                 raise TypeError(f"{type(self).__name__}: parameter {i} must be a leaf Tensor "
                                 f"that requires grad (a Parameter)")
-        if lr < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr}")
-        self.lr, self.weight_decay = lr, weight_decay
+        self._set_hyperparameters(lr=lr, weight_decay=weight_decay)
         self.state: list[State] = [{} for _ in self.params]
+
+    def _set_hyperparameters(self, **values: Any) -> None:
+        """Check every value against its range in ``RANGES``, then set them as attributes."""
+        for name, value in values.items():
+            _check_hyperparameter(type(self).__name__, name, value)
+        for name, value in values.items():
+            setattr(self, name, tuple(value) if name == "betas" else value)
 
     def zero_grad(self) -> None:
         """Forget the gradients (``grad = None``); call it before each ``backward``."""
@@ -93,14 +111,29 @@ class Optimizer:
                     raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} "
                                      f"of parameter {i} has shape {value.shape}, the "
                                      f"parameter {p.shape}")
-        for name, value in state_dict["hyperparameters"].items():
-            setattr(self, name, tuple(value) if isinstance(value, (list, tuple)) else value)
+        self._set_hyperparameters(**state_dict["hyperparameters"])
         self.state = [{k: np.array(v) if isinstance(v, np.ndarray) else v
                        for k, v in states[str(i)].items()} for i in range(len(self.params))]
 
     def __repr__(self) -> str:
         hyper = ", ".join(f"{name}={getattr(self, name)}" for name in self.HYPERPARAMETERS)
         return f"{type(self).__name__}({hyper})"
+
+
+def _check_hyperparameter(optimizer: str, name: str, value: Any) -> None:
+    """Refuse a value outside its range in ``RANGES`` (NaN is outside every range)."""
+    if name not in RANGES:
+        return
+    allowed, inside = RANGES[name]
+    if name == "betas":
+        ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(b, numbers.Real) and inside(b) for b in value)
+        allowed = "a pair (beta1, beta2), each " + allowed
+    else:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and inside(value)
+    if not ok:
+        what = "the learning rate lr" if name == "lr" else name
+        raise ValueError(f"{optimizer}: {what} must be {allowed}, got {value!r}")
 
 
 def _unique(params: Iterable[Tensor]) -> list[Tensor]:
@@ -123,9 +156,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
+        self._set_hyperparameters(momentum=momentum, nesterov=nesterov)
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
-        self.momentum, self.nesterov = momentum, nesterov
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -148,7 +181,7 @@ class AdaGrad(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, eps: float = 1e-10,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        self.eps = eps
+        self._set_hyperparameters(eps=eps)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -171,7 +204,7 @@ class RMSProp(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        self.alpha, self.eps, self.momentum = alpha, eps, momentum
+        self._set_hyperparameters(alpha=alpha, eps=eps, momentum=momentum)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)
@@ -207,9 +240,7 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        if not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        self.betas, self.eps = tuple(betas), eps
+        self._set_hyperparameters(betas=betas, eps=eps)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State) -> None:
         g = self._with_weight_decay(param, grad)

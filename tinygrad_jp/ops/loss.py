@@ -24,12 +24,20 @@ def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray | np.generic:
     mean over every element, a NumPy scalar.
 
     The mean is written as sum / size: ``ndarray.mean`` adds a Python wrapper that costs more
-    than the whole reduction of a batch's losses.
+    than the whole reduction of a batch's losses. The division names its dtype: NumPy 1
+    turns a float32 scalar divided by a Python int into float64 (NumPy 2 does not, NEP 50).
     """
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total / losses.size if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    return np.divide(total, losses.size, dtype=_float_dtype(losses))
+
+
+def _float_dtype(array: np.ndarray) -> np.dtype | None:
+    """The dtype a result computed from ``array`` keeps: its own if it is a float."""
+    return array.dtype if array.dtype.kind == "f" else None
 
 
 def _as_target(prediction: Tensor, target: Any) -> Tensor:
@@ -160,7 +168,9 @@ class SquaredError(Function):
         diff = p - t
         self.save(diff)
         loss = _reduce(np.square(diff), reduction)
-        return np.asarray(loss if scale == 1 else loss * scale)
+        if scale != 1:
+            loss = np.multiply(loss, scale, dtype=_float_dtype(diff))
+        return np.asarray(loss)
 
     def backward(self, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         prediction, target = self.inputs
