@@ -393,12 +393,13 @@ def test_nothing_is_left_behind_by_a_run_that_fails_before_its_first_epoch(tmp_p
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--seed", "-1"], "--seed: must be 0 or more, got -1"),
+    (["--seed", "-1"], "--seed: -1: give an integer >= 0"),
     (["--seed", "1.5"], "--seed: '1.5' is not an integer"),
-    (["--lr", "inf"], "--lr: must be positive and finite, got inf"),
-    (["--val-split", "-5"], "--val-split: must be 0 or more"),
+    (["--lr", "inf"], "--lr: 'inf': give a finite number > 0"),
+    (["--lr", "nan"], "--lr: 'nan': give a finite number > 0"),
+    (["--val-split", "-5"], "--val-split: -5: give an integer >= 0"),
     (["--keep", "first"], "invalid choice: 'first'"),
-    (["--patience", "0"], "--patience: must be positive"),
+    (["--patience", "0"], "--patience: 0: give an integer >= 1"),
 ])
 def test_bad_arguments_are_refused_by_argparse(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -58,10 +58,10 @@ def test_help_lists_every_option(capsys):
     (["--sizes", "784"], "at least two"),
     (["--sizes", "100,10"], "first width must be 784"),
     (["--sizes", "784,64,9"], "the last 10"),
-    (["--lr", "0"], "--lr: must be positive"),
-    (["--lr", "nan"], "--lr: must be positive"),
+    (["--lr", "0"], "--lr: '0': give a finite number > 0"),
+    (["--lr", "-1"], "--lr: '-1': give a finite number > 0"),
     (["--epochs", "2.5"], "--epochs: '2.5' is not an integer"),
-    (["--batch-size", "-4"], "--batch-size: must be positive"),
+    (["--batch-size", "-4"], "--batch-size: -4: give an integer >= 1"),
     (["--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
 ])

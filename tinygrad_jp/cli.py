@@ -47,15 +47,18 @@ def positive_float(text: str) -> float:
     return value
 
 
-def int_in_range(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type for an integer in [low, high], e.g. a batch size with a sane limit."""
+def int_in_range(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type for an integer in [low, high] (no upper limit when ``high`` is None),
+    e.g. a seed (0 or more) or a batch size with a sane limit."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if not low <= value <= high:
+        if high is None and value < low:
+            raise argparse.ArgumentTypeError(f"{text}: give an integer >= {low}")
+        if high is not None and not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{text}: give an integer from {low} to {high:,}")
         return value
 

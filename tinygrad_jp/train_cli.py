@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shlex
 import sys
 import textwrap
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .checkpoint import KEEP, Checkpoint
-from .cli import parse_sizes
+from .cli import int_in_range, parse_sizes, positive_float
 from .datasets import (
     CLASS_NAMES,
     DatasetNotFoundError,
@@ -85,34 +84,6 @@ def _mnist_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _positive(kind: type) -> Any:
-    """An argparse type: a positive int or float, with a plain-words error otherwise."""
-    noun = "an integer" if kind is int else "a number"
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-        if not 0 < value < math.inf:  # also refuses nan
-            raise argparse.ArgumentTypeError(f"must be positive and finite, got {text}")
-        return value
-
-    parse.__name__ = f"positive {kind.__name__}"
-    return parse
-
-
-def _non_negative_int(text: str) -> int:
-    """An argparse type: 0, 1, 2, ... (a seed, a count that may be zero)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``tinygrad-jp train``."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -141,24 +112,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--activation", choices=ACTIVATIONS, default="relu",
         help="hidden-layer activation (default: relu)")
     add("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="default: adam")
-    add("--lr", type=_positive(float), default=None,
+    add("--lr", type=positive_float, default=None,
         help="learning rate (default per optimizer: "
              + ", ".join(f"{k} {v:g}" for k, v in OPTIMIZERS.items()) + ")")
-    add("--epochs", type=_positive(int), default=10, help="default: 10")
+    add("--epochs", type=int_in_range(1), default=10, help="default: 10")
     add("--schedule", choices=SCHEDULES, default="cosine",
         help="learning rate over the epochs: cosine (the default, worth a few tenths of a "
              "percent: each epoch's rate follows a half cosine from --lr towards 0, which "
              "it would reach after the last epoch) or none (constant)")
-    add("--batch-size", type=_positive(int), default=64, help="default: 64")
-    add("--seed", type=_non_negative_int, default=0,
+    add("--batch-size", type=int_in_range(1), default=64, help="default: 64")
+    add("--seed", type=int_in_range(0), default=0,
         help="same seed, same result to the last digit (default 0)")
-    add("--val-split", type=_non_negative_int, default=None, metavar="N",
+    add("--val-split", type=int_in_range(0), default=None, metavar="N",
         help="hold out N training images for validation, chosen by --seed (default: "
              + ", ".join(f"{n} for {name}" for name, n in VAL_SPLIT.items()) + "; 0: none)")
     add("--keep", choices=KEEP, default="last",
         help="the model to test and keep: the last epoch's (default) or the best by "
              "validation accuracy (also saved as best.npz)")
-    add("--patience", type=_positive(int), default=None, metavar="EPOCHS",
+    add("--patience", type=int_in_range(1), default=None, metavar="EPOCHS",
         help="stop early when the validation loss has not improved for EPOCHS epochs")
     add("--out", type=Path, default=Path("runs/latest"),
         help="the run folder: weights, optimizer state, history, curves and options, "
