@@ -83,6 +83,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}: define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if autograd.capture is not None:  # jit: a replay checks the module's settings
+            autograd.capture.module(self)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks and autograd.capture is not None:
             autograd.capture.unsupported("a forward hook (register_forward_hook) runs Python "
