@@ -596,3 +596,35 @@ def test_a_jitted_function_called_inside_another_capture_is_an_error_even_when_c
     outer = jit(lambda x, t: inner(x, t)[0])
     with pytest.raises(JitError, match="another is being captured"):
         outer(*data[3])
+
+
+def test_a_modules_tensor_attribute_replaced_between_calls_is_captured_again():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.scale = nn.Linear(12, 4), Tensor(np.float32(1.0))
+
+        def forward(self, x):
+            return self.lin(x) * self.scale
+
+    runs = []
+    for use_jit in (False, True):
+        manual_seed(0)
+        model = Scaled()
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, t, model=model, opt=opt):
+            loss = nn.CrossEntropyLoss()(model(x), t)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = jit(step, strict=True) if use_jit else step
+        losses = []
+        for i, (x, t) in enumerate(batches(10)):
+            if i == 5:
+                model.scale = Tensor(np.float32(3.0))
+            losses.append(step(x, t).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]

@@ -283,10 +283,13 @@ class _Tape:
 
 
 def _settings(module: Any) -> tuple:
-    """The plain Python attributes of a module (``training``, Dropout's ``p``, a slope ...):
-    its forward may branch on them or hand them to ops as attributes, which a replay fixes."""
-    return tuple((name, value) for name, value in vars(module).items()
-                 if value is None or isinstance(value, (bool, int, float, str, np.generic)))
+    """The plain Python attributes of a module (``training``, Dropout's ``p``, a slope ...),
+    which its forward may branch on or hand to ops (a replay fixes them), and which tensor or
+    array each other attribute holds (a replay reads the tensors it captured)."""
+    return tuple((name, id(value)) if isinstance(value, (Tensor, np.ndarray)) else (name, value)
+                 for name, value in vars(module).items()
+                 if value is None or isinstance(value, (bool, int, float, str, np.generic,
+                                                        Tensor, np.ndarray)))
 
 
 def _name(kernel: tuple) -> str:
