@@ -628,3 +628,26 @@ def test_a_modules_tensor_attribute_replaced_between_calls_is_captured_again():
             losses.append(step(x, t).item())
         runs.append(losses)
     assert runs[0] == runs[1]
+
+
+def test_a_coefficient_passed_as_a_tensor_argument_is_read_at_every_replay():
+    """The documented way to change a number between calls (a global would stay a constant)."""
+    runs = []
+    for use_jit in (False, True):
+        manual_seed(0)
+        model = nn.Linear(12, 4)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, t, alpha, model=model, opt=opt):
+            loss = nn.CrossEntropyLoss()(model(x), t) + alpha * (model.weight ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = jit(step, strict=True) if use_jit else step
+        runs.append([step(x, t, Tensor(np.float32(0.05 * i))).item()
+                     for i, (x, t) in enumerate(batches(10))])
+        if use_jit:
+            assert step.kernels()
+    assert runs[0] == runs[1]

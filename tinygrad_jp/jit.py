@@ -47,11 +47,22 @@ then on (the results stay exact, only slower), or a ``JitError`` with ``strict=T
 Kernels that read only constants (1/N from N) run once, at the capture. Each new input
 signature (the last, smaller batch of an epoch) is captured again.
 
+A replay runs again only while the settings of the modules the step called are as they were
+at the capture (``training``, Dropout's ``p`` and other plain attributes, which tensor each
+attribute holds) and the tensors it read still require grad as they did; otherwise (after
+``model.eval()``, a layer frozen with ``requires_grad_(False)``) the step is captured again.
+
 Not seen, as with ``torch.jit.trace``: Python that reads ``tensor.data`` directly and
-branches on it the same way in both capture calls. When the two capture calls get the same
-input values, constants cannot be told from input-derived arrays, so capture goes on (eagerly)
-until two calls differ. Replay returns new Tensors without a graph (``loss.item()`` works,
-``loss.backward()`` does not) and leaves each parameter's ``.grad`` as eager would.
+branches on it the same way in both capture calls; and Python values from outside the step
+that are neither its arguments nor module attributes: a global coefficient (a KL or L2
+weight on a schedule) is a constant of the replay, and an optimizer or model bound to a new
+object is not seen (the replay updates the captured one). Pass such a number as an argument:
+a Tensor argument is read at each replay, a Python number is part of the cache key.
+
+When the two capture calls get the same input values, constants cannot be told from
+input-derived arrays, so capture goes on (eagerly) until two calls differ. Replay returns new
+Tensors without a graph (``loss.item()`` works, ``loss.backward()`` does not)
+and leaves each parameter's ``.grad`` as eager would.
 """
 
 from __future__ import annotations
