@@ -303,6 +303,9 @@ def _settings(module: Any) -> tuple:
                                                         Tensor, np.ndarray)))
 
 
+_requires_grad = operator.attrgetter("requires_grad")
+
+
 def _name(kernel: tuple) -> str:
     return kernel[1].name if kernel[0] == "op" else f"{type(kernel[1]).__name__} update"
 
@@ -362,7 +365,9 @@ class _Replay:
         # frozen or unfrozen). A replay runs only while they are as they were at the capture.
         self.modules = [module for module, _ in tape.modules.values()]
         self.settings = [settings for _, settings in tape.modules.values()]
-        self.requires_grad = [t.requires_grad for _, t in self.live]
+        self.settings_seen = autograd.module_settings_changes
+        self.tensors = [t for _, t in self.live]
+        self.requires_grad = list(map(_requires_grad, self.tensors))
         self.outputs = _indexed(tape.outputs, at)
         kinds = ["in"] * n_in + ["c" if i in constants else "p" if i < n_in + n_ext else "t"
                                  for i in range(n_in, len(self.template))]
@@ -374,8 +379,11 @@ class _Replay:
 
     def still_fits(self) -> bool:
         """The modules' settings and the tensors' requires_grad are as at the capture."""
-        return (list(map(_settings, self.modules)) == self.settings
-                and [t.requires_grad for _, t in self.live] == self.requires_grad)
+        if self.settings_seen != autograd.module_settings_changes:  # a module attribute set
+            if list(map(_settings, self.modules)) != self.settings:
+                return False
+            self.settings_seen = autograd.module_settings_changes
+        return list(map(_requires_grad, self.tensors)) == self.requires_grad
 
     def describe(self) -> list[str]:
         lines = []

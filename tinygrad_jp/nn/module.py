@@ -79,6 +79,10 @@ class Module:
     def __init__(self) -> None:
         self.training = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        autograd.module_settings_changes += 1  # a jit replay checks the settings again
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: define forward()")
 
