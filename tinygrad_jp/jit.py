@@ -52,8 +52,9 @@ at the capture (``training``, Dropout's ``p`` and other plain attributes, which 
 attribute holds) and the tensors it read still require grad as they did; otherwise (after
 ``model.eval()``, a layer frozen with ``requires_grad_(False)``) the step is captured again.
 
-Not seen, as with ``torch.jit.trace``: Python that reads ``tensor.data`` directly and
-branches on it the same way in both capture calls; and Python values from outside the step
+Not seen, as with ``torch.jit.trace``: Python in the step that takes the same branch on both
+capture calls and another one later (on ``tensor.data`` read directly, on a counter: ``if
+calls > 1000``); and Python values from outside the step
 that are neither its arguments nor module attributes: a global coefficient (a KL or L2
 weight on a schedule) is a constant of the replay, and an optimizer or model bound to a new
 object is not seen (the replay updates the captured one). Pass such a number as an argument:
