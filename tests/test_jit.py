@@ -520,3 +520,134 @@ def test_a_convolutional_step_with_max_pooling_replays_exactly():
         assert plain(eager_model, eager_opt, x, t).item() == step(x, t).item()
     assert_same_state(eager_model, jit_model)
     assert "FirstMaximum" in "\n".join(step.kernels())
+
+
+def _dropout_step():
+    manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 10), nn.ReLU(), nn.Dropout(0.5), nn.Linear(10, 4))
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, t):
+        loss = loss_fn(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, step
+
+
+@pytest.mark.parametrize("change", ["eval", "dropout_p", "freeze", "unfreeze"])
+def test_a_module_setting_or_requires_grad_changed_between_calls_is_captured_again(change):
+    """model.eval(), Dropout's p, a frozen (or unfrozen) layer: the replay's kernels assumed
+    the old settings, so the step is captured again and stays equal to eager."""
+    runs = []
+    for use_jit in (False, True):
+        model, step = _dropout_step()
+        if change == "unfreeze":
+            model[0].weight.requires_grad_(False)
+        step = jit(step, strict=True) if use_jit else step
+        manual_seed(1)
+        losses = []
+        for i, (x, t) in enumerate(batches(12)):
+            if i == 6:
+                if change == "eval":
+                    model.eval()
+                elif change == "dropout_p":
+                    model[2].p = 0.1
+                else:
+                    model[0].weight.requires_grad_(change == "unfreeze")
+            losses.append(step(x, t).item())
+        runs.append((losses, model))
+    assert runs[0][0] == runs[1][0]
+    assert_same_state(runs[0][1], runs[1][1])
+
+
+def test_clip_grad_norm_inside_the_step_is_refused():
+    """Whether it scales is decided in Python from the norm: a replay would repeat the
+    capture's choice (no clipping when the first norms were small)."""
+    manual_seed(0)
+    model = nn.Linear(12, 4)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    @jit(strict=True)
+    def step(x, t):
+        loss = nn.CrossEntropyLoss()(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        nn.optim.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss
+
+    with pytest.raises(JitError, match="clip_grad_norm_"):
+        for x, t in batches(3):
+            step(x, t)
+
+
+def test_a_jitted_function_called_inside_another_capture_is_an_error_even_when_compiled():
+    """A replay of the inner step would run kernels the outer capture does not see."""
+    _, _, inner = make_step()
+    inner = jit(inner)
+    data = list(batches(4))
+    for x, t in data[:3]:
+        inner(x, t)
+    assert inner.kernels()
+    outer = jit(lambda x, t: inner(x, t)[0])
+    with pytest.raises(JitError, match="another is being captured"):
+        outer(*data[3])
+
+
+def test_a_modules_tensor_attribute_replaced_between_calls_is_captured_again():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.scale = nn.Linear(12, 4), Tensor(np.float32(1.0))
+
+        def forward(self, x):
+            return self.lin(x) * self.scale
+
+    runs = []
+    for use_jit in (False, True):
+        manual_seed(0)
+        model = Scaled()
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, t, model=model, opt=opt):
+            loss = nn.CrossEntropyLoss()(model(x), t)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = jit(step, strict=True) if use_jit else step
+        losses = []
+        for i, (x, t) in enumerate(batches(10)):
+            if i == 5:
+                model.scale = Tensor(np.float32(3.0))
+            losses.append(step(x, t).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+
+
+def test_a_coefficient_passed_as_a_tensor_argument_is_read_at_every_replay():
+    """The documented way to change a number between calls (a global would stay a constant)."""
+    runs = []
+    for use_jit in (False, True):
+        manual_seed(0)
+        model = nn.Linear(12, 4)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, t, alpha, model=model, opt=opt):
+            loss = nn.CrossEntropyLoss()(model(x), t) + alpha * (model.weight ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = jit(step, strict=True) if use_jit else step
+        runs.append([step(x, t, Tensor(np.float32(0.05 * i))).item()
+                     for i, (x, t) in enumerate(batches(10))])
+        if use_jit:
+            assert step.kernels()
+    assert runs[0] == runs[1]

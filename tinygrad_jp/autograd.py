@@ -41,6 +41,9 @@ _next_seq = itertools.count(1).__next__  # numbers the outputs of recorded ops, 
 # While ``tinygrad_jp.jit`` captures a step, its tape (jit.py) sees every kernel that runs:
 # each op's forward (here), each optimizer update (nn/optim.py); None the rest of the time.
 capture: Any = None
+# Counts attribute assignments on modules (nn/module.py): a replay compares the settings it
+# took for granted (model.eval(), Dropout's p) only after this moved.
+module_settings_changes = 0
 
 # In-place writes, for backward's check (PyTorch's version counter, kept off the hot path):
 # the memory an in-place op wrote -> when (on the _next_seq clock). An op made at time s whose

@@ -47,11 +47,23 @@ then on (the results stay exact, only slower), or a ``JitError`` with ``strict=T
 Kernels that read only constants (1/N from N) run once, at the capture. Each new input
 signature (the last, smaller batch of an epoch) is captured again.
 
-Not seen, as with ``torch.jit.trace``: Python that reads ``tensor.data`` directly and
-branches on it the same way in both capture calls. When the two capture calls get the same
-input values, constants cannot be told from input-derived arrays, so capture goes on (eagerly)
-until two calls differ. Replay returns new Tensors without a graph (``loss.item()`` works,
-``loss.backward()`` does not) and leaves each parameter's ``.grad`` as eager would.
+A replay runs again only while the settings of the modules the step called are as they were
+at the capture (``training``, Dropout's ``p`` and other plain attributes, which tensor each
+attribute holds) and the tensors it read still require grad as they did; otherwise (after
+``model.eval()``, a layer frozen with ``requires_grad_(False)``) the step is captured again.
+
+Not seen, as with ``torch.jit.trace``: Python in the step that takes the same branch on both
+capture calls and another one later (on ``tensor.data`` read directly, on a counter: ``if
+calls > 1000``); and Python values from outside the step
+that are neither its arguments nor module attributes: a global coefficient (a KL or L2
+weight on a schedule) is a constant of the replay, and an optimizer or model bound to a new
+object is not seen (the replay updates the captured one). Pass such a number as an argument:
+a Tensor argument is read at each replay, a Python number is part of the cache key.
+
+When the two capture calls get the same input values, constants cannot be told from
+input-derived arrays, so capture goes on (eagerly) until two calls differ. Replay returns new
+Tensors without a graph (``loss.item()`` works, ``loss.backward()`` does not)
+and leaves each parameter's ``.grad`` as eager would.
 """
 
 from __future__ import annotations
@@ -115,6 +127,7 @@ class _Tape:
         self.draws = 0  # random draws since the last kernel
         self.outputs: Any = None
         self.grads: list[tuple[Tensor, Source | None]] = []
+        self.modules: dict[int, tuple[Any, tuple]] = {}  # per module called: its settings
         # The second call watches for changes no kernel made: the tensors the first call
         # read from outside (parameters ...) with their arrays at the start, and copies of
         # those, of the inputs and of what each kernel makes, compared at the end.
@@ -130,6 +143,10 @@ class _Tape:
     def unsupported(self, reason: str) -> None:
         if reason not in self.problems:
             self.problems.append(reason)
+
+    def module(self, module: Any) -> None:
+        """A module is called: remember its settings as they are when it runs."""
+        self.modules.setdefault(id(module), (module, _settings(module)))
 
     def _drew_random_numbers(self) -> None:
         # Inside an op that draws (its class says so: Dropout's mask), the draw is part of a
@@ -277,6 +294,19 @@ class _Tape:
         return resolved, by_value
 
 
+def _settings(module: Any) -> tuple:
+    """The plain Python attributes of a module (``training``, Dropout's ``p``, a slope ...),
+    which its forward may branch on or hand to ops (a replay fixes them), and which tensor or
+    array each other attribute holds (a replay reads the tensors it captured)."""
+    return tuple((name, id(value)) if isinstance(value, (Tensor, np.ndarray)) else (name, value)
+                 for name, value in vars(module).items()
+                 if value is None or isinstance(value, (bool, int, float, str, np.generic,
+                                                        Tensor, np.ndarray)))
+
+
+_requires_grad = operator.attrgetter("requires_grad")
+
+
 def _name(kernel: tuple) -> str:
     return kernel[1].name if kernel[0] == "op" else f"{type(kernel[1]).__name__} update"
 
@@ -331,6 +361,14 @@ class _Replay:
             self.names.append(_name(tape.kernels[k]))
             self.shapes.append(tape.shapes[k])
         self.grads = [(t, None if s is None else at(s)) for t, s in tape.grads]
+        # What the tape took for granted that Python may change between calls: the settings
+        # of the modules (model.eval(), Dropout's p) and which tensors require grad (a layer
+        # frozen or unfrozen). A replay runs only while they are as they were at the capture.
+        self.modules = [module for module, _ in tape.modules.values()]
+        self.settings = [settings for _, settings in tape.modules.values()]
+        self.settings_seen = autograd.module_settings_changes
+        self.tensors = [t for _, t in self.live]
+        self.requires_grad = list(map(_requires_grad, self.tensors))
         self.outputs = _indexed(tape.outputs, at)
         kinds = ["in"] * n_in + ["c" if i in constants else "p" if i < n_in + n_ext else "t"
                                  for i in range(n_in, len(self.template))]
@@ -339,6 +377,14 @@ class _Replay:
         for kind in kinds:
             self.labels.append(f"{kind}{counts.get(kind, 0)}")
             counts[kind] = counts.get(kind, 0) + 1
+
+    def still_fits(self) -> bool:
+        """The modules' settings and the tensors' requires_grad are as at the capture."""
+        if self.settings_seen != autograd.module_settings_changes:  # a module attribute set
+            if list(map(_settings, self.modules)) != self.settings:
+                return False
+            self.settings_seen = autograd.module_settings_changes
+        return list(map(_requires_grad, self.tensors)) == self.requires_grad
 
     def describe(self) -> list[str]:
         lines = []
@@ -436,6 +482,8 @@ class jit:
             return type(self)(*args, strict=self.strict)
         if self.fallback is not None:
             return self.fn(*args, **kwargs)
+        if autograd.capture is not None:  # a replay inside would hide its kernels from it
+            raise JitError("jit: a jitted function was called while another is being captured")
         key, arrays = _signature(args, kwargs)
         try:
             entry = self._cache.get(key)
@@ -443,9 +491,9 @@ class jit:
             raise JitError("jit: arguments other than Tensors and ndarrays are part of the "
                            "cache key and must be hashable") from None
         if isinstance(entry, _Replay):
-            return entry(arrays)
-        if autograd.capture is not None:
-            raise JitError("jit: a jitted function was called while another is being captured")
+            if entry.still_fits():
+                return entry(arrays)
+            entry = None  # a module's settings or a requires_grad changed: capture again
         tape = _Tape(arrays, entry)
         result = tape.run(self.fn, args, kwargs)
         self._cache[key] = self._next(tape, entry)

@@ -79,10 +79,16 @@ class Module:
     def __init__(self) -> None:
         self.training = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        autograd.module_settings_changes += 1  # a jit replay checks the settings again
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if autograd.capture is not None:  # jit: a replay checks the module's settings
+            autograd.capture.module(self)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks and autograd.capture is not None:
             autograd.capture.unsupported("a forward hook (register_forward_hook) runs Python "

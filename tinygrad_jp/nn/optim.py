@@ -288,6 +288,9 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
     Returns the norm before clipping. Each ``grad`` is replaced by a scaled copy (never
     scaled in place: two tensors may share one gradient array).
     """
+    if autograd.capture is not None:  # the norm decides in Python whether to scale
+        autograd.capture.unsupported("clip_grad_norm_ reads the gradients' values (its norm) "
+                                     "in Python; a replay would clip or not as the capture did")
     params = [p for p in _unique(parameters) if p.grad is not None]
     total = math.sqrt(sum(float(np.sum(np.square(p.grad.data))) for p in params))
     if total > max_norm:
