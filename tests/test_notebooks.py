@@ -36,6 +36,7 @@ def test_a_new_chapter_gets_a_notebook(tmp_path: Path, monkeypatch: pytest.Monke
     docs.mkdir()
     (docs / "99-new.md").write_text(
         '# 99. 新しい章\n\n式 \\(a^2\\) と [前の章](01-neuron.md)、[API](api/index.md)。\n\n'
+        '\\[\nC = \\tfrac12 a^2\n\\]\n\n'
         '!!! note "注意"\n    本文\n\n'
         '```python exec="on" source="block" html="1"\n'
         "from docs_figures import show  # markdown-exec: hide\n"
@@ -49,6 +50,10 @@ def test_a_new_chapter_gets_a_notebook(tmp_path: Path, monkeypatch: pytest.Monke
     assert "99. 新しい章" in cells[0].source and "import tinygrad_jp" in cells[0].source
     prose = cells[1].source
     assert "$a^2$" in prose and "(01-neuron.ipynb)" in prose and "(../docs/api/index.md)" in prose
+    # display maths as $$ (GitHub does not draw \[ \]); no editable install in Colab,
+    # where it cannot be imported before the runtime restarts
+    assert "$$\nC = \\tfrac12 a^2\n$$" in prose and "\\[" not in prose
+    assert "%pip install -e" not in cells[0].source
     assert "> **注意**" in prose and "> 本文" in prose
     assert cells[2].source == "graph = 1\ndisplay(graph)"
     assert (books / "99-new.ipynb").is_file() and make_notebooks.main(["--check"]) == 0
