@@ -10,7 +10,8 @@ block a ``!command`` cell. What only the site needs is translated: ``\\( \\)`` m
 admonitions to quotes, links between chapters to the notebooks, the hidden ``show(...)`` line
 that puts a picture into the site to ``display(...)`` (a pyplot figure shows itself), and a
 final ``print(obj)`` to ``obj`` so the notebook shows the object's own display (HTML tables,
-reprs). The notebooks are written without outputs: the same pages always give the same files.
+reprs), and ``verbose=False`` to ``verbose=True`` so training shows its progress bar. The
+notebooks are written without outputs: the same pages always give the same files.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def _code(lines: list[str]) -> str:
     kept = []
     for line in lines:
         if HIDE not in line:
-            kept.append(line)
+            # the site keeps fit's progress bar out of its build log; a notebook shows it live
+            kept.append(line.replace("verbose=False", "verbose=True"))
             continue
         shown = re.match(r"^(\s*)print\(show\((\w+)", line)
         # a figure drawn with pyplot shows itself at the end of the cell (else it shows twice)
