@@ -5,11 +5,13 @@
 
 Every chapter page (``docs/[0-9][0-9]-*.md``, new chapters included) becomes a notebook: its
 prose a Markdown cell, each ``python exec="on"`` block a code cell, a ``console exec="on"``
-block a ``!command`` cell. What only the site needs is translated: ``\\( \\)`` maths to ``$ $``,
+block a ``!command`` cell. What only the site needs is translated: ``\\( \\)`` maths to ``$ $`` and
+``\\[ \\]`` to ``$$ $$`` (what Colab and GitHub draw),
 admonitions to quotes, links between chapters to the notebooks, the hidden ``show(...)`` line
 that puts a picture into the site to ``display(...)`` (a pyplot figure shows itself), and a
 final ``print(obj)`` to ``obj`` so the notebook shows the object's own display (HTML tables,
-reprs). The notebooks are written without outputs: the same pages always give the same files.
+reprs), and ``verbose=False`` to ``verbose=True`` so training shows its progress bar. The
+notebooks are written without outputs: the same pages always give the same files.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ SETUP = '''\
 # このノートブックは tinygrad_jp のドキュメント「{title}」と同じ内容です（docs/{page} から生成）。
 # 動かすには tinygrad_jp が要ります。
 #   手元：リポジトリを clone して、その直下で   pip install -e ".[plot,notebook]"
-#   Google Colab：次の 2 行の # を外して実行（<URL> はこのリポジトリの URL）
+#   Google Colab：次の 2 行の # を外して実行（<URL> はこのリポジトリの URL。-e を付けない：
+#   付けると、ランタイムを再起動するまで import できません）
 #     !git clone <URL> tinygrad_jp
-#     %pip install -e "tinygrad_jp[plot,notebook]"
+#     %pip install "./tinygrad_jp[plot,notebook]"
 #   計算グラフの図には Graphviz の dot が要ります（Debian・Ubuntu・Colab：apt-get install graphviz）
 from importlib.metadata import PackageNotFoundError, version
 
@@ -52,6 +55,7 @@ def chapters() -> list[Path]:
 def _markdown(text: str) -> str:
     """Site-only Markdown made plain: maths, admonitions, links."""
     text = re.sub(r"\\\((.+?)\\\)", lambda m: f"${m.group(1).strip()}$", text)
+    text = re.sub(r"\\\[(.+?)\\\]", r"$$\1$$", text, flags=re.DOTALL)
     lines, out = text.split("\n"), []
     quoting = False
     for line in lines:
@@ -75,7 +79,8 @@ def _code(lines: list[str]) -> str:
     kept = []
     for line in lines:
         if HIDE not in line:
-            kept.append(line)
+            # the site keeps fit's progress bar out of its build log; a notebook shows it live
+            kept.append(line.replace("verbose=False", "verbose=True"))
             continue
         shown = re.match(r"^(\s*)print\(show\((\w+)", line)
         # a figure drawn with pyplot shows itself at the end of the cell (else it shows twice)

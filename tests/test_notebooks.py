@@ -36,10 +36,11 @@ def test_a_new_chapter_gets_a_notebook(tmp_path: Path, monkeypatch: pytest.Monke
     docs.mkdir()
     (docs / "99-new.md").write_text(
         '# 99. 新しい章\n\n式 \\(a^2\\) と [前の章](01-neuron.md)、[API](api/index.md)。\n\n'
+        '\\[\nC = \\tfrac12 a^2\n\\]\n\n'
         '!!! note "注意"\n    本文\n\n'
         '```python exec="on" source="block" html="1"\n'
         "from docs_figures import show  # markdown-exec: hide\n"
-        "graph = 1\n"
+        "graph = fit(verbose=False)\n"
         'print(show(graph, "g"))  # markdown-exec: hide\n```\n', encoding="utf-8")
     monkeypatch.setattr(make_notebooks, "DOCS", docs)
     monkeypatch.setattr(make_notebooks, "NOTEBOOKS", books)
@@ -49,8 +50,12 @@ def test_a_new_chapter_gets_a_notebook(tmp_path: Path, monkeypatch: pytest.Monke
     assert "99. 新しい章" in cells[0].source and "import tinygrad_jp" in cells[0].source
     prose = cells[1].source
     assert "$a^2$" in prose and "(01-neuron.ipynb)" in prose and "(../docs/api/index.md)" in prose
+    # display maths as $$ (GitHub does not draw \[ \]); no editable install in Colab,
+    # where it cannot be imported before the runtime restarts
+    assert "$$\nC = \\tfrac12 a^2\n$$" in prose and "\\[" not in prose
+    assert "%pip install -e" not in cells[0].source
     assert "> **注意**" in prose and "> 本文" in prose
-    assert cells[2].source == "graph = 1\ndisplay(graph)"
+    assert cells[2].source == "graph = fit(verbose=True)\ndisplay(graph)"
     assert (books / "99-new.ipynb").is_file() and make_notebooks.main(["--check"]) == 0
 
 
@@ -104,5 +109,7 @@ def test_notebook_runs_top_to_bottom(page: Path, tmp_path: Path,
     assert len(shown) == pictures, f"{page.name}: {pictures} pictures, {len(shown)} shown"
     if page.stem.startswith("07-"):  # backward played step by step: a slider widget
         assert _outputs(book, "application/vnd.jupyter.widget-view+json")
+    if "verbose=False" in page.read_text("utf-8"):  # fit's tqdm.auto progress bar: a widget
+        assert _outputs(book, "application/vnd.jupyter.widget-view+json"), page.name
     if page.stem.startswith("06-"):  # compare_gradients' table, shown as HTML
         assert any("<table" in html and "BP2" in html for html in _outputs(book, "text/html"))

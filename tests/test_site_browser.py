@@ -126,8 +126,22 @@ def _read_page(browser: Any, url: str, width: int) -> dict[str, Any]:
             return [...range.getClientRects()].some(r => r.right > edge + 1
                 && r.top < button.getBoundingClientRect().bottom);
         }).map(c => c.innerText.slice(0, 60));
+        // a column of a formula's table (cases, align*) whose cells do not start (left) or end
+        // (right) at one x: the relation signs of the rows no longer line up
+        const misaligned = [...document.querySelectorAll("article mtable")].filter(table => {
+            const edges = {};
+            for (const cell of table.querySelectorAll(":scope > mtr > mtd[columnalign]")) {
+                const side = cell.getAttribute("columnalign");
+                const boxes = [...cell.children].map(c => c.getBoundingClientRect());
+                if (!boxes.length || !["left", "right"].includes(side)) continue;
+                const x = side === "left" ? Math.min(...boxes.map(b => b.left))
+                                          : Math.max(...boxes.map(b => b.right));
+                (edges[side + [...cell.parentElement.children].indexOf(cell)] ??= []).push(x);
+            }
+            return Object.values(edges).some(xs => Math.max(...xs) - Math.min(...xs) > 1);
+        }).map(t => t.textContent.slice(0, 60));
         return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, text, images, wide,
-                cut, underButton};
+                cut, underButton, misaligned};
     }""")
     page.context.close()
     return {**facts, "problems": problems}
@@ -144,6 +158,8 @@ def test_every_page_reads_without_problems(browser: Any, base_url: str, site: Pa
             failures.append(f"{where}: scrolls sideways ({facts['scrollWidth']} px > "
                             f"{facts['clientWidth']} px; too wide: {facts['wide']})")
         failures += [f"{where}: {p}" for p in facts["problems"]]
+        failures += [f"{where}: formula columns not aligned: {m!r}"
+                     for m in facts["misaligned"]]
         for raw in ("\\(", "\\[", "$$"):
             if raw in facts["text"]:
                 failures.append(f"{where}: raw maths {raw!r} left in the text")

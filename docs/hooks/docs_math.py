@@ -16,6 +16,9 @@ from latex2mathml.converter import convert
 
 _WRAPPED = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
 _DELIMITED = re.compile(r"\\\((.*)\\\)|\\\[(.*)\\\]", re.DOTALL)
+# latex2mathml makes a table of align* but leaves aligned's column separators as a text "&";
+# inside a display formula the two look the same.
+_ALIGNED = re.compile(r"\\(begin|end)\{aligned\}")
 
 
 def _mathml(match: re.Match[str]) -> str:
@@ -26,7 +29,10 @@ def _mathml(match: re.Match[str]) -> str:
         raise ValueError(f"docs_math: a formula without \\( \\) or \\[ \\] delimiters: {tex!r}")
     latex = inner.group(1) if inner.group(1) is not None else inner.group(2)
     display = "block" if tag == "div" else "inline"
-    return f'<{tag} class="arithmatex">{convert(latex.strip(), display=display)}</{tag}>'
+    mathml = convert(_ALIGNED.sub(r"\\\1{align*}", latex.strip()), display=display)
+    if "<mi>&</mi>" in mathml:
+        raise ValueError(f"docs_math: latex2mathml drew an alignment '&' as text in {latex!r}")
+    return f'<{tag} class="arithmatex">{mathml}</{tag}>'
 
 
 def to_mathml(page_html: str) -> str:
